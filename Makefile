@@ -1,0 +1,45 @@
+# Every target creates or reuses .venv from the lock file by itself: on a fresh machine with
+# python3 and make, `make demo` and `make test` need no other step.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint bench schema lock clean browser-deps
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/prepaid demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check connector tests bench scripts
+	$(BIN)/ruff format --check connector tests bench scripts
+	$(BIN)/mypy connector
+	$(BIN)/hadolint Dockerfile
+
+browser-deps:
+	@bash scripts/ensure-chromium.sh
+
+test: $(STAMP) browser-deps lint
+	@url=$$($(BIN)/python scripts/postgres_url.py); \
+	if [ -n "$$url" ]; then export PREPAID_TEST_POSTGRES_URL="$$url"; echo "storage tests: SQLite and PostgreSQL ($$url)"; \
+	else echo "storage tests: SQLite only - no PostgreSQL answers at 127.0.0.1:5432 (set PREPAID_TEST_POSTGRES_URL)"; fi; \
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+schema: $(STAMP)
+	$(BIN)/python scripts/regenerate_schema.py
+
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

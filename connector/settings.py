@@ -1,0 +1,230 @@
+"""The one settings object: every `PREPAID_*` variable, its default, its check and an example.
+
+Settings are read once, in `load_settings()`, by the composition root (never at import time), so
+tests build their own. A bad value fails at start with one line that names the variable, what is
+wrong with the value, and an example of a good one (`ConfigError`). The configuration reference
+in the README is generated from this model (`prepaid config reference`), so it cannot drift.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from connector.errors import ConfigError
+
+__all__ = ["ENV_PREFIX", "Settings", "load_settings"]
+
+ENV_PREFIX = "PREPAID_"
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+
+
+def _example(value: str) -> Any:
+    return {"example": value}
+
+
+class Settings(BaseSettings):
+    """Every setting of the product; the field description is the reference documentation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True, validate_default=True
+    )
+
+    data_dir: Path = Field(
+        Path("data"),
+        description="Directory for the SQLite database, the generated secret key and screenshots.",
+        json_schema_extra=_example("/var/lib/prepaid"),
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database. Default: a SQLite file `prepaid.db` in the data "
+        "directory. PostgreSQL (several instances): `postgresql+psycopg://user@host:5432/db`.",
+        json_schema_extra=_example("postgresql+psycopg://prepaid@127.0.0.1:5432/prepaid"),
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Encrypts tokens at rest and signs sessions, links and the webhook path. When "
+        "unset, one is generated into the data directory on first run (with a warning).",
+        json_schema_extra=_example("a long random string, e.g. from `openssl rand -hex 32`"),
+    )
+    teamleader_api_url: str = Field(
+        "https://api.focus.teamleader.eu",
+        description="Base URL of the Teamleader Focus API (the sandbox's URL for the demo).",
+        json_schema_extra=_example("https://api.focus.teamleader.eu"),
+    )
+    teamleader_auth_url: str = Field(
+        "https://focus.teamleader.eu",
+        description="Base URL of Teamleader's OAuth2 endpoints (`/oauth2/authorize`, `/oauth2/access_token`).",
+        json_schema_extra=_example("https://focus.teamleader.eu"),
+    )
+    teamleader_client_id: str | None = Field(
+        None,
+        description="Client id of the integration registered in Teamleader's Marketplace.",
+        json_schema_extra=_example("0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
+    )
+    teamleader_client_secret: SecretStr | None = Field(
+        None,
+        description="Client secret of that integration.",
+        json_schema_extra=_example("the secret shown on the integration's settings page"),
+    )
+    teamleader_redirect_uri: str = Field(
+        "http://127.0.0.1:8765/callback",
+        description="Redirect URI whitelisted on the integration; a local address lets "
+        "`prepaid auth login` complete by itself.",
+        json_schema_extra=_example("http://127.0.0.1:8765/callback"),
+    )
+    teamleader_api_version: str = Field(
+        "2023-09-26",
+        description="Value of the `X-Api-Version` header, so behaviour does not depend on when the "
+        "integration was registered.",
+        json_schema_extra=_example("2023-09-26"),
+    )
+    rate_limit_per_minute: int = Field(
+        200,
+        ge=1,
+        description="Requests per sliding minute that this instance allows itself (Teamleader: 200).",
+        json_schema_extra=_example("200"),
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public base URL of `prepaid serve`; webhooks are registered below it.",
+        json_schema_extra=_example("https://prepaid.example-agency.be"),
+    )
+    host: str = Field(
+        "127.0.0.1",
+        description="Address `prepaid serve` listens on.",
+        json_schema_extra=_example("0.0.0.0"),  # noqa: S104
+    )
+    port: int = Field(
+        8000,
+        ge=1,
+        le=65535,
+        description="Port `prepaid serve` listens on.",
+        json_schema_extra=_example("8000"),
+    )
+    log_format: Literal["json", "console"] | None = Field(
+        None,
+        description="`json` (one JSON object a line) or `console` (readable). Default: console on a "
+        "terminal, json otherwise.",
+        json_schema_extra=_example("json"),
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Lowest level that is logged.", json_schema_extra=_example("info")
+    )
+    sync_since: date | None = Field(
+        None,
+        description="Time tracking older than this date is not synced. Default: 365 days ago.",
+        json_schema_extra=_example("2026-01-01"),
+    )
+    sync_window_days: int = Field(
+        60,
+        ge=1,
+        le=3650,
+        description="Days of recent time tracking that each windowed sync re-scans, to find edits "
+        "and deletions that no webhook reported.",
+        json_schema_extra=_example("60"),
+    )
+    notify_url: str | None = Field(
+        None,
+        description="Incoming-webhook URL (Slack, Teams) that receives notifications as JSON.",
+        json_schema_extra=_example("https://hooks.slack.com/services/T000/B000/XXXX"),
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a database URL") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"uses {url.get_backend_name()!r}; only sqlite and postgresql are supported")
+        return value
+
+    @field_validator("teamleader_api_url", "teamleader_auth_url", "public_url", "notify_url")
+    @classmethod
+    def _check_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or len(value) < 10:
+            raise ValueError("is not an http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'prepaid.db').resolve()}"
+
+    def require_client(self) -> tuple[str, str]:
+        """The integration's client id and secret, or a `ConfigError` naming what is missing."""
+        if not self.teamleader_client_id:
+            raise ConfigError(
+                f"{ENV_PREFIX}TEAMLEADER_CLIENT_ID is not set: it is needed to talk to Teamleader; "
+                f"set it to your integration's client id, e.g. {ENV_PREFIX}TEAMLEADER_CLIENT_ID="
+                "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+            )
+        if self.teamleader_client_secret is None:
+            raise ConfigError(
+                f"{ENV_PREFIX}TEAMLEADER_CLIENT_SECRET is not set: it is needed to talk to Teamleader; "
+                "set it to the secret shown on your integration's settings page"
+            )
+        return self.teamleader_client_id, self.teamleader_client_secret.get_secret_value()
+
+    def secret_key_bytes(self) -> bytes:
+        """The secret key, generated into the data directory on first use when unset."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / SECRET_KEY_FILE
+        if not path.exists():
+            from connector.logging import get_logger
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+            get_logger(__name__).warning(
+                "secret_key.generated",
+                path=str(path),
+                hint=f"set {ENV_PREFIX}SECRET_KEY to keep tokens readable if the data directory moves",
+            )
+        return path.read_text().strip().encode()
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for one purpose (token encryption, cookies, links) derived from the secret key."""
+        digest = hashlib.sha256(self.secret_key_bytes() + b"\x00" + purpose.encode()).digest()
+        return base64.urlsafe_b64encode(digest)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    field = str(error["loc"][0]) if error["loc"] else "?"
+    variable = f"{ENV_PREFIX}{field.upper()}"
+    value = error.get("input")
+    info = Settings.model_fields.get(field)
+    extra = info.json_schema_extra if info is not None else None
+    example = extra.get("example") if isinstance(extra, dict) else None
+    problem = str(error["msg"]).removeprefix("Value error, ")
+    shown = "" if isinstance(value, dict) else f" {value!r}"
+    line = f"{variable}={shown.strip()} {problem}".replace("= ", "=")
+    if example is not None:
+        line += f"; for example {variable}={example}"
+    return line
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from the environment and `.env`, or raise one readable `ConfigError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(dict(exc.errors()[0]))) from None

@@ -1,0 +1,49 @@
+"""The database engine, set up so that SQLite and PostgreSQL keep the same guarantees.
+
+SQLite: WAL (readers never block the writer), foreign keys on, a 30 s busy timeout, and every
+transaction begins IMMEDIATE. Python's sqlite3 otherwise defers BEGIN until the first write, so a
+read-then-write transaction does not hold the write lock and concurrent processes lose updates
+(measured in ../shared/ENGINEERING.md §6.1). PostgreSQL goes through psycopg 3 with the same code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+__all__ = ["create_db_engine", "is_sqlite"]
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True when the engine talks to SQLite (which needs its own locking recipes)."""
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; for SQLite the parent directory is created and the pragmas applied."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -1,0 +1,8 @@
+"""All tables, on one `metadata`; each area of the product keeps its tables in its own module."""
+
+from __future__ import annotations
+
+from connector.storage.tables import accounts, ops, sync
+from connector.storage.tables.base import metadata
+
+__all__ = ["accounts", "metadata", "ops", "sync"]
