@@ -112,6 +112,13 @@ class ReplenishSettings:
                     raise InvalidBudget(
                         f"replenish.{name}", "auto top-ups need the Teamleader id to invoice with"
                     )
+        try:
+            self.line_text.format(budget="", customer="", quantity="", amount="")
+        except (KeyError, IndexError, ValueError) as error:
+            raise InvalidBudget(
+                "replenish.line_text",
+                f"unknown placeholder {error}; use {{budget}}, {{customer}}, {{quantity}}, {{amount}}",
+            ) from None
         if self.credit_on is CreditOn.PAID and not self.book:
             raise InvalidBudget(
                 "replenish.credit_on", "an invoice that is never booked cannot be paid; set book = true"
