@@ -1,0 +1,20 @@
+"""Make the billing test builders importable as `billing_factories` under --import-mode=importlib.
+
+Test modules here are not on sys.path, and parametrize values need the builders at import time,
+so fixtures alone cannot share them; the helper is registered once by its path instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+_NAME = "billing_factories"
+
+if _NAME not in sys.modules:
+    _spec = importlib.util.spec_from_file_location(_NAME, Path(__file__).with_name(f"{_NAME}.py"))
+    assert _spec is not None and _spec.loader is not None
+    _module = importlib.util.module_from_spec(_spec)
+    sys.modules[_NAME] = _module
+    _spec.loader.exec_module(_module)
