@@ -7,14 +7,19 @@ A run slot is claimed by inserting (job, slot): the primary key decides the sing
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from connector.storage.tables.ops import job_run, lease
 
-__all__ = ["claim_run_slot", "finish_run_slot", "release_lease", "try_take_lease"]
+__all__ = ["claim_run_slot", "finish_run_slot", "process_lock", "release_lease", "try_take_lease"]
 
 
 def try_take_lease(
@@ -69,3 +74,40 @@ def finish_run_slot(conn: Connection, job: str, slot: str, outcome: str, detail:
         .where(job_run.c.job == job, job_run.c.slot == slot)
         .values(finished_at=datetime.now(UTC), outcome=outcome, detail=(detail or "")[:2000] or None)
     )
+
+
+@contextmanager
+def process_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """Hold a named lock for as long as this block runs; yields False when another process holds it.
+
+    The lock dies with the process that holds it (a PostgreSQL session advisory lock, or an
+    flock on a file beside the SQLite database), so a killed sync never blocks the next one the
+    way an expiring lease would.
+    """
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+        return
+    database = engine.url.database or ""
+    path = Path(f"{database}.{name}.lock") if database and database != ":memory:" else None
+    if path is None:
+        yield True
+        return
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

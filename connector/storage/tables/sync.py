@@ -1,6 +1,7 @@
 """The local copy of Teamleader data that the prepaid rules need, plus sync checkpoints and the webhook inbox.
 
-Every copied row keeps Teamleader's payload (`raw`, for audit), when we last saw it (`synced_at`)
+Every copied row keeps Teamleader's payload (`raw`, for audit) and its digest (`content_hash`,
+so an unchanged row costs no write), when we last saw it (`synced_at`)
 and `deleted_at`: rows that disappear from Teamleader are marked, never removed, because ledger
 lines may point at them. Time entries also carry a `revision` that grows whenever their content
 changes, so the billing engine can tell what changed since it last looked.
@@ -46,6 +47,7 @@ def _copied(name: str, *columns: Column[object]) -> Table:
         Column("id", String(64), primary_key=True),
         *columns,
         Column("raw", JSONDoc, nullable=False),
+        Column("content_hash", String(64), nullable=False),
         Column("synced_at", UTCDateTime, nullable=False),
         Column("deleted_at", UTCDateTime),
     )
@@ -113,7 +115,6 @@ time_entry = _copied(
     Column("hourly_rate_cents", BigInteger),
     Column("hourly_rate_currency", String(3)),
     Column("locked", Boolean),
-    Column("content_hash", String(64), nullable=False),
     Column("revision", Integer, nullable=False, server_default=text("1")),
 )
 Index("ix_time_entry_customer", time_entry.c.customer_type, time_entry.c.customer_id, time_entry.c.started_on)

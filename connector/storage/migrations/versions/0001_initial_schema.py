@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('updated_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('raw', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'sqlite'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('synced_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company'))
@@ -39,6 +40,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('updated_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('raw', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'sqlite'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('synced_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact'))
@@ -49,6 +51,7 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=True),
     sa.Column('status', sa.String(length=32), nullable=True),
     sa.Column('raw', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'sqlite'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('synced_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_department'))
@@ -96,6 +99,7 @@ def upgrade() -> None:
     sa.Column('rate', sa.String(length=20), nullable=False),
     sa.Column('department_id', sa.String(length=64), nullable=True),
     sa.Column('raw', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'sqlite'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('synced_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tax_rate'))
@@ -140,9 +144,9 @@ def upgrade() -> None:
     sa.Column('hourly_rate_cents', sa.BigInteger(), nullable=True),
     sa.Column('hourly_rate_currency', sa.String(length=3), nullable=True),
     sa.Column('locked', sa.Boolean(), nullable=True),
-    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('revision', sa.Integer(), server_default=sa.text('1'), nullable=False),
     sa.Column('raw', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'sqlite'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('synced_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_time_entry'))
@@ -158,6 +162,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('status', sa.String(length=32), nullable=True),
     sa.Column('raw', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'sqlite'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('synced_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tl_user'))
@@ -184,6 +189,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('raw', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'sqlite'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('synced_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_work_type'))

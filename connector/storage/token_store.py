@@ -1,0 +1,241 @@
+"""The Teamleader connection's tokens in the database, encrypted at rest, rotated under a row lock.
+
+Teamleader's refresh tokens are single-use: the pair a refresh returns must be committed before the
+new access token is used, and two processes must never refresh with the same refresh token. So a
+refresh runs inside `locked_for_refresh()`: one transaction that holds the connection row
+(`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite every transaction begins IMMEDIATE, which holds
+the database's write lock), re-reads it, and saves the new pair with a compare-and-swap on
+`version` before it commits. Tokens are encrypted with Fernet under a key derived from
+`PREPAID_SECRET_KEY`; `expires_at` is integer epoch seconds (an ISO string there would make an
+OAuth client believe the token never expires). Every token read or written is registered with the
+log redactor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from connector.errors import PrepaidError
+from connector.logging import register_secret
+from connector.settings import Settings
+from connector.storage.engine import is_sqlite
+from connector.storage.tables.accounts import teamleader_connection
+
+__all__ = [
+    "ACTIVE",
+    "NEEDS_REAUTHORIZATION",
+    "RefreshSlot",
+    "StoredConnection",
+    "TokenPair",
+    "TokenStore",
+    "UnreadableTokens",
+]
+
+ACTIVE = "active"
+NEEDS_REAUTHORIZATION = "needs_reauthorization"
+_ROW_ID = 1
+
+
+class UnreadableTokens(PrepaidError):
+    """The stored tokens were encrypted with another secret key."""
+
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the stored Teamleader tokens cannot be decrypted with the current PREPAID_SECRET_KEY "
+            "(was it changed, or the data directory moved?); restore the old key or run "
+            "`prepaid auth login` to connect again"
+        )
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """What the token endpoint returned, with `expires_at` already computed from `expires_in`."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: int
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredConnection:
+    """The stored connection: tokens (decrypted), who authorised it, and whether it still works."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: int
+    version: int
+    status: str
+    status_reason: str | None
+    account_id: str | None
+    user_id: str | None
+    user_name: str | None
+    user_email: str | None
+    scope: str | None
+    connected_at: datetime
+    refreshed_at: datetime | None
+
+    @property
+    def needs_reauthorization(self) -> bool:
+        """True when a refresh was refused and a person must log in again."""
+        return self.status == NEEDS_REAUTHORIZATION
+
+    def expires_within(self, now: float, seconds: float) -> bool:
+        """True when the access token is expired, or will be within `seconds` of `now` (epoch)."""
+        return self.expires_at - seconds <= now
+
+
+class TokenStore:
+    """Reads and writes the single Teamleader connection row."""
+
+    def __init__(self, engine: Engine, key: bytes) -> None:
+        self._engine = engine
+        self._fernet = Fernet(key)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, engine: Engine) -> TokenStore:
+        """A store whose key is derived from `PREPAID_SECRET_KEY` for the purpose "tokens"."""
+        return cls(engine, settings.derived_key("tokens"))
+
+    def load(self) -> StoredConnection | None:
+        """The stored connection, or None when nobody has logged in (or after logout)."""
+        with self._engine.connect() as conn:
+            return self._read(conn, lock=False)
+
+    def save_authorized(self, pair: TokenPair, now: datetime | None = None) -> StoredConnection:
+        """Store the pair from an authorization-code exchange (authlib does not call a hook for it)."""
+        now = now or datetime.now(UTC)
+        values = self._token_values(pair) | {
+            "status": ACTIVE,
+            "status_reason": None,
+            "connected_at": now,
+            "refreshed_at": None,
+        }
+        with self._engine.begin() as conn:
+            current = conn.execute(
+                select(teamleader_connection.c.version).where(teamleader_connection.c.id == _ROW_ID)
+            ).scalar_one_or_none()
+            if current is None:
+                conn.execute(insert(teamleader_connection).values(id=_ROW_ID, version=1, **values))
+            else:
+                conn.execute(
+                    update(teamleader_connection)
+                    .where(teamleader_connection.c.id == _ROW_ID)
+                    .values(version=teamleader_connection.c.version + 1, **values)
+                )
+            stored = self._read(conn, lock=False)
+        assert stored is not None
+        return stored
+
+    def save_identity(self, account_id: str, user_id: str, user_name: str, user_email: str | None) -> None:
+        """Remember which account and user the tokens belong to (from `users.me`)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(teamleader_connection)
+                .where(teamleader_connection.c.id == _ROW_ID)
+                .values(account_id=account_id, user_id=user_id, user_name=user_name, user_email=user_email)
+            )
+
+    @contextmanager
+    def locked_for_refresh(self) -> Iterator[RefreshSlot]:
+        """One transaction holding the connection row; commits on normal exit, rolls back on error."""
+        with self._engine.begin() as conn:
+            yield RefreshSlot(self, conn, self._read(conn, lock=True))
+
+    def mark_needs_reauthorization(self, version: int, reason: str) -> bool:
+        """Flag the connection unless it changed since `version` (someone logged in meanwhile)."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(teamleader_connection)
+                .where(teamleader_connection.c.id == _ROW_ID, teamleader_connection.c.version == version)
+                .values(status=NEEDS_REAUTHORIZATION, status_reason=reason[:500])
+            )
+        return result.rowcount == 1
+
+    def forget(self) -> bool:
+        """Delete the tokens (logout); False when there were none."""
+        with self._engine.begin() as conn:
+            result = conn.execute(delete(teamleader_connection).where(teamleader_connection.c.id == _ROW_ID))
+        return result.rowcount == 1
+
+    def _token_values(self, pair: TokenPair) -> dict[str, Any]:
+        register_secret(pair.access_token)
+        register_secret(pair.refresh_token)
+        return {
+            "access_token": self._fernet.encrypt(pair.access_token.encode()),
+            "refresh_token": self._fernet.encrypt(pair.refresh_token.encode()),
+            "expires_at": int(pair.expires_at),
+            "scope": pair.scope,
+        }
+
+    def _decrypt(self, value: bytes) -> str:
+        try:
+            text = self._fernet.decrypt(bytes(value)).decode()
+        except InvalidToken:
+            raise UnreadableTokens() from None
+        register_secret(text)
+        return text
+
+    def _read(self, conn: Connection, *, lock: bool) -> StoredConnection | None:
+        query = select(teamleader_connection).where(teamleader_connection.c.id == _ROW_ID)
+        if lock and not is_sqlite(conn.engine):
+            query = query.with_for_update()
+        row = conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        return StoredConnection(
+            access_token=self._decrypt(row["access_token"]),
+            refresh_token=self._decrypt(row["refresh_token"]),
+            expires_at=int(row["expires_at"]),
+            version=int(row["version"]),
+            status=row["status"],
+            status_reason=row["status_reason"],
+            account_id=row["account_id"],
+            user_id=row["user_id"],
+            user_name=row["user_name"],
+            user_email=row["user_email"],
+            scope=row["scope"],
+            connected_at=row["connected_at"],
+            refreshed_at=row["refreshed_at"],
+        )
+
+
+class RefreshSlot:
+    """The connection row as read under the lock, and the one way to save a rotated pair."""
+
+    def __init__(self, store: TokenStore, conn: Connection, current: StoredConnection | None) -> None:
+        self._store = store
+        self._conn = conn
+        self.current = current
+
+    def save_rotated(self, pair: TokenPair, now: datetime | None = None) -> StoredConnection:
+        """Write the refreshed pair (compare-and-swap on `version`); committed when the slot closes."""
+        if self.current is None:
+            raise RuntimeError("no connection row to rotate")
+        result = self._conn.execute(
+            update(teamleader_connection)
+            .where(
+                teamleader_connection.c.id == _ROW_ID,
+                teamleader_connection.c.version == self.current.version,
+            )
+            .values(
+                version=teamleader_connection.c.version + 1,
+                refreshed_at=now or datetime.now(UTC),
+                **self._store._token_values(pair),
+            )
+        )
+        if result.rowcount != 1:
+            raise RuntimeError("the connection row changed while it was locked")
+        stored = self._store._read(self._conn, lock=False)
+        assert stored is not None
+        self.current = stored
+        return stored
