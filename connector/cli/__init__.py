@@ -13,6 +13,7 @@ import typer
 from connector import __version__
 from connector.cli import config, db
 from connector.cli.demo import demo
+from connector.cli.sandbox import sandbox
 from connector.errors import PrepaidError
 
 __all__ = ["app", "main"]
@@ -44,6 +45,7 @@ def _root(
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.command("demo")(demo)
+app.command("sandbox")(sandbox)
 
 
 def main() -> None:
