@@ -1,0 +1,135 @@
+"""The access token every API call uses, refreshed single-flight across threads and processes.
+
+Why not authlib's auto-refresh: see `connector.teamleader.oauth`. Here, the valid token lives in
+memory; when it is about to expire (or a call got a 401) one thread takes the process's lock, then
+the connection row's lock in the database (`TokenStore.locked_for_refresh`), and re-reads the row.
+If another process has rotated meanwhile, the stored pair is adopted; only otherwise is the refresh
+token spent, and the new pair is committed before the lock is released and the token is used. So
+any number of threads in any number of processes make exactly one refresh call, and a refresh
+token that Teamleader already rotated is never sent again.
+
+A refused refresh (400/401, `invalid_grant`, revoked access) may mean another environment rotated
+the pair: the store is read once more, and only if nothing newer is there is the connection marked
+`needs_reauthorization`; `ReauthorizationRequired` then names `prepaid auth login`.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from connector.logging import get_logger
+from connector.storage.token_store import StoredConnection, TokenStore
+from connector.teamleader.clock import Clock
+from connector.teamleader.errors import ReauthorizationRequired, TokenRefused
+from connector.teamleader.oauth import TeamleaderOAuth
+
+__all__ = ["AccessTokens"]
+
+# Teamleader's access tokens live about an hour; refresh a few minutes early so that a long
+# request never starts with a token that expires on the way.
+REFRESH_LEEWAY_SECONDS = 300.0
+_log = get_logger(__name__)
+
+
+class AccessTokens:
+    """Hands out a usable access token; one instance per process, shared by all threads."""
+
+    def __init__(
+        self,
+        store: TokenStore,
+        oauth: TeamleaderOAuth,
+        clock: Clock,
+        leeway: float = REFRESH_LEEWAY_SECONDS,
+    ) -> None:
+        self._store = store
+        self._oauth = oauth
+        self._clock = clock
+        self._leeway = leeway
+        self._lock = threading.Lock()
+        self._cached: StoredConnection | None = None
+        self.refreshes = 0
+
+    def current(self) -> StoredConnection:
+        """A connection whose access token is valid for at least the leeway."""
+        cached = self._cached
+        if cached is None:
+            with self._lock:
+                cached = self._cached or self._load()
+        if cached.expires_within(self._clock.time(), self._leeway):
+            return self._refresh(cached, forced=False)
+        return cached
+
+    def after_unauthorized(self, rejected: StoredConnection) -> StoredConnection:
+        """After a 401 with `rejected`: adopt what another process stored, or refresh once."""
+        return self._refresh(rejected, forced=True)
+
+    def forget_cached(self) -> None:
+        """Drop the in-memory token (after login or logout in this process)."""
+        with self._lock:
+            self._cached = None
+
+    def _load(self) -> StoredConnection:
+        stored = self._store.load()
+        if stored is None:
+            raise ReauthorizationRequired("no Teamleader connection is stored")
+        if stored.needs_reauthorization:
+            raise ReauthorizationRequired(stored.status_reason or "the last refresh was refused")
+        self._cached = stored
+        return stored
+
+    def _usable(self, candidate: StoredConnection | None, stale: StoredConnection) -> bool:
+        return (
+            candidate is not None
+            and candidate.version != stale.version
+            and candidate.access_token != stale.access_token
+            and not candidate.needs_reauthorization
+            and not candidate.expires_within(self._clock.time(), self._leeway)
+        )
+
+    def _refresh(self, stale: StoredConnection, *, forced: bool) -> StoredConnection:
+        with self._lock:
+            if self._usable(self._cached, stale):
+                assert self._cached is not None
+                return self._cached
+            refused = self._refresh_locked(stale, forced=forced)
+            if not isinstance(refused, TokenRefused):
+                return refused
+            again = self._store.load()
+            if again is not None and again.version != stale.version and not again.needs_reauthorization:
+                if self._usable(again, stale):
+                    self._cached = again
+                    return again
+                retried = self._refresh_locked(again, forced=True)
+                if not isinstance(retried, TokenRefused):
+                    return retried
+                refused, stale = retried, again
+            reason = f"refresh refused by Teamleader: {refused.detail}"
+            self._store.mark_needs_reauthorization(stale.version, reason)
+            self._cached = None
+            _log.error("teamleader.token.refresh_refused", status=refused.status, detail=refused.detail)
+            raise ReauthorizationRequired(reason)
+
+    def _refresh_locked(self, stale: StoredConnection, *, forced: bool) -> StoredConnection | TokenRefused:
+        """Refresh under the row lock; returns the committed connection, or the refusal."""
+        with self._store.locked_for_refresh() as slot:
+            row = slot.current
+            if row is None:
+                raise ReauthorizationRequired("no Teamleader connection is stored")
+            if row.needs_reauthorization:
+                raise ReauthorizationRequired(row.status_reason or "the last refresh was refused")
+            if self._usable(row, stale):
+                self._cached = row
+                _log.debug("teamleader.token.adopted", version=row.version)
+                return row
+            if not forced and not row.expires_within(self._clock.time(), self._leeway):
+                self._cached = row
+                return row
+            try:
+                pair = self._oauth.refresh(row.refresh_token)
+            except TokenRefused as refusal:
+                return refusal
+            rotated = slot.save_rotated(pair)
+        self.refreshes += 1
+        self._cached = rotated
+        _log.info("teamleader.token.refreshed", version=rotated.version, expires_at=rotated.expires_at)
+        return rotated

@@ -1,0 +1,181 @@
+"""One Teamleader API call on the wire: pacing, bearer token, 401 replay, retries, typed errors.
+
+Every call is `POST <api_url>/<resource>.<action>` with a JSON body (money as exact decimals) and
+the pinned `X-Api-Version`. Before sending, the rate limiter gives a slot; after, it reads the
+rate-limit headers. A 401 makes the token source reload or refresh once and the call is replayed
+once; a second 401 means access was withdrawn. Retries follow `connector.teamleader.operations`
+(tenacity, backoff with jitter, the injectable clock's sleep). The sync `httpx.Client` is
+thread-safe, so one transport serves every worker thread of the process.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from connector.logging import get_logger
+from connector.storage.token_store import StoredConnection
+from connector.teamleader.clock import Clock
+from connector.teamleader.errors import (
+    MalformedResponse,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    ReauthorizationRequired,
+    RequestFailed,
+    ServerError,
+    TransportFailed,
+    ValidationFailed,
+)
+from connector.teamleader.jsoncodec import dumps, loads
+from connector.teamleader.operations import MAX_ATTEMPTS, Operation, classify, is_retryable, wait_for
+from connector.teamleader.ratelimit import FALLBACK_WAIT_SECONDS, RateLimiter, RateLimitStatus, read_status
+from connector.teamleader.responses import error_text
+from connector.teamleader.tokens import AccessTokens
+
+__all__ = ["API_TIMEOUT", "ApiTransport"]
+
+API_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_log = get_logger(__name__)
+
+
+class ApiTransport:
+    """Sends calls to the Teamleader API; counts them for the sync statistics."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        api_version: str,
+        tokens: AccessTokens,
+        limiter: RateLimiter,
+        http: httpx.Client,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._api_url = api_url.rstrip("/")
+        self._api_version = api_version
+        self._tokens = tokens
+        self._limiter = limiter
+        self._http = http
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._count_lock = threading.Lock()
+        self._calls: Counter[str] = Counter()
+
+    @property
+    def api_calls(self) -> int:
+        """HTTP requests sent to the API so far (retries and replays included)."""
+        with self._count_lock:
+            return sum(self._calls.values())
+
+    def api_calls_by_endpoint(self) -> dict[str, int]:
+        """The same count, per `resource.action`."""
+        with self._count_lock:
+            return dict(self._calls)
+
+    @property
+    def rate_limit(self) -> RateLimitStatus | None:
+        """The rate-limit headers of the last response."""
+        return self._limiter.last_status
+
+    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
+        """Call `endpoint` and return its parsed JSON (None for an empty 204)."""
+        operation = classify(endpoint)
+        content = dumps(dict(body) if body is not None else {})
+        retrying = Retrying(
+            retry=retry_if_exception(is_retryable(operation)),
+            wait=wait_for(self._rng),
+            stop=stop_after_attempt(MAX_ATTEMPTS),
+            sleep=self._clock.sleep,
+            reraise=True,
+            before_sleep=self._log_retry,
+        )
+        return retrying(self._attempt, endpoint, content, operation)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _attempt(self, endpoint: str, content: bytes, operation: Operation) -> Any:
+        connection = self._tokens.current()
+        response = self._send(endpoint, content, connection, operation)
+        if response.status_code == 401:
+            _log.info("teamleader.unauthorized", endpoint=endpoint)
+            connection = self._tokens.after_unauthorized(connection)
+            response = self._send(endpoint, content, connection, operation)
+            if response.status_code == 401:
+                raise ReauthorizationRequired(
+                    f"Teamleader refused a fresh access token for {endpoint}: {error_text(response)}"
+                )
+        return self._parse(endpoint, response, operation)
+
+    def _send(
+        self, endpoint: str, content: bytes, connection: StoredConnection, operation: Operation
+    ) -> httpx.Response:
+        self._limiter.acquire()
+        with self._count_lock:
+            self._calls[endpoint] += 1
+        headers = {
+            "Authorization": f"Bearer {connection.access_token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Api-Version": self._api_version,
+        }
+        try:
+            response = self._http.post(f"{self._api_url}/{endpoint}", content=content, headers=headers)
+        except _NOT_SENT as exc:
+            raise TransportFailed(endpoint, type(exc).__name__, sent=False) from None
+        except httpx.TransportError as exc:
+            if operation is Operation.WRITE:
+                raise OutcomeUnknown(endpoint, f"{type(exc).__name__} after the request was sent") from None
+            raise TransportFailed(endpoint, type(exc).__name__, sent=True) from None
+        self._limiter.observe(response.headers)
+        return response
+
+    def _parse(self, endpoint: str, response: httpx.Response, operation: Operation) -> Any:
+        status = response.status_code
+        if 200 <= status < 300:
+            if not response.content.strip():
+                return None
+            try:
+                return loads(response.content)
+            except ValueError:
+                snippet = response.text[:120].replace("\n", " ")
+                if operation is Operation.WRITE:
+                    raise OutcomeUnknown(endpoint, f"HTTP {status} with a body that is not JSON") from None
+                raise MalformedResponse(endpoint, status, f"the body is not JSON: {snippet!r}") from None
+        detail = error_text(response)
+        if status == 429:
+            facts = read_status(response.headers, self._clock.time())
+            wait = facts.retry_after if facts.retry_after is not None else facts.reset_in
+            wait = FALLBACK_WAIT_SECONDS if wait is None else wait
+            self._limiter.block_for(wait)
+            raise RateLimited(endpoint, status, detail, wait)
+        if status >= 500:
+            if operation is Operation.WRITE:
+                raise OutcomeUnknown(endpoint, f"HTTP {status}: {detail}")
+            raise ServerError(endpoint, status, detail)
+        if status == 404:
+            raise NotFound(endpoint, status, detail)
+        if status in (400, 422):
+            raise ValidationFailed(endpoint, status, detail)
+        raise RequestFailed(endpoint, status, detail)
+
+    @staticmethod
+    def _log_retry(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        _log.warning(
+            "teamleader.retry",
+            endpoint=state.args[0] if state.args else None,
+            attempt=state.attempt_number,
+            wait=round(state.upcoming_sleep, 2),
+            error=str(error),
+        )
