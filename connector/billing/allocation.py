@@ -43,6 +43,7 @@ class Ineligible(StrEnum):
     NO_CUSTOMER = "customer not resolved yet"
     OTHER_CUSTOMER = "belongs to another customer"
     BEFORE_START = "before the budget starts"
+    BEFORE_MIGRATION = "settled by Teamleader prepaid before the move"
     AFTER_END = "after the budget ends"
     INVOICED = "invoiced in Teamleader"
     PREPAID = "prepaid in Teamleader"
@@ -138,6 +139,8 @@ def ineligibility(budget: Budget, entry: TimeEntry, *, for_new: bool = True) -> 
         return Ineligible.BEFORE_START
     if budget.end is not None and day > budget.end:
         return Ineligible.AFTER_END
+    if budget.migrated_on is not None and day < budget.migrated_on:
+        return Ineligible.BEFORE_MIGRATION
     if entry.billing_type is BillingType.INVOICE:
         return Ineligible.INVOICED
     if entry.billing_type is BillingType.PREPAID:

@@ -21,6 +21,7 @@ from connector.billing.units import BudgetUnit
 from connector.billing.valuation import ValuationSettings
 
 __all__ = [
+    "DEFAULT_LINE_TEXT",
     "DEFAULT_TIME_ZONE",
     "Budget",
     "BudgetStatus",
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 DEFAULT_TIME_ZONE = "Europe/Brussels"
+DEFAULT_LINE_TEXT = "Prepaid budget top-up: {budget}"
 
 
 class BudgetStatus(StrEnum):
@@ -93,7 +95,7 @@ class ReplenishSettings:
     department_id: str | None = None
     tax_rate_id: str | None = None
     payment_term_days: int = 30
-    line_text: str = "Prepaid budget top-up: {budget}"
+    line_text: str = DEFAULT_LINE_TEXT
     book: bool = True
     credit_on: CreditOn = CreditOn.BOOKED
 
@@ -182,7 +184,11 @@ class Guardrails:
 
 @dataclass(frozen=True)
 class Budget:
-    """A customer's prepaid budget; one active budget per customer at a time by default."""
+    """A customer's prepaid budget; one active budget per customer at a time by default.
+
+    `migrated_on` is the day the customer moved over from Teamleader's own prepaid feature:
+    earlier time was settled there and is never subtracted here.
+    """
 
     id: str
     customer: CustomerRef
@@ -200,6 +206,7 @@ class Budget:
     opening_balance: Decimal = Decimal(0)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
     guardrails: Guardrails = field(default_factory=Guardrails)
+    migrated_on: date | None = None
     version: int = 1
 
     def __post_init__(self) -> None:
@@ -228,6 +235,10 @@ class Budget:
         self.replenish.check()
         self.periods.check()
         self.guardrails.check()
+        if self.migrated_on is not None and self.migrated_on < self.start:
+            raise InvalidBudget(
+                "migrated_on", "the move from Teamleader prepaid cannot precede the budget start"
+            )
         if self.periods.anchor is not None and self.periods.anchor < self.start:
             raise InvalidBudget("periods.anchor", "periods cannot start before the budget")
 

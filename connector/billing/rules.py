@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from connector.billing.entries import TimeEntry, tags_of, words_of
 from connector.billing.errors import InvalidBudget
 
-__all__ = ["RuleMatch", "SubtractionRule", "first_match"]
+__all__ = ["RuleMatch", "SubtractionRule", "carry_versions", "first_match"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +82,22 @@ def first_match(rules: Iterable[SubtractionRule], entry: TimeEntry) -> RuleMatch
         if rule.matches(entry):
             return rule.provenance
     return None
+
+
+def carry_versions(
+    new: Iterable[SubtractionRule], old: Iterable[SubtractionRule]
+) -> tuple[SubtractionRule, ...]:
+    """Version the rules of an updated budget against its current ones: an unchanged rule keeps
+    its version, a changed rule gets the next one, a new rule starts at 1. Applying the same
+    budgets file twice therefore changes no version."""
+    current = {rule.id: rule for rule in old}
+    versioned = []
+    for rule in new:
+        before = current.get(rule.id)
+        if before is None:
+            versioned.append(replace(rule, version=1))
+        elif before.same_criteria(rule):
+            versioned.append(before)
+        else:
+            versioned.append(replace(rule, version=before.version + 1))
+    return tuple(versioned)

@@ -32,7 +32,7 @@ def test_threshold_topup_fixed_amount_for_money() -> None:
     assert topup is not None
     assert (topup.measure, topup.quantity, topup.unit_price, topup.amount) == (
         100000,
-        1,
+        Decimal(1),
         eur("1000"),
         eur("1000"),
     )
