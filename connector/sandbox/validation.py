@@ -23,6 +23,9 @@ __all__ = ["request_schemas", "validate_request"]
 _DOCUMENTED_NULLS = frozenset({"filter.subject_types[]"})
 """Paths where the spec's prose allows `null` although its schema does not (no subject)."""
 
+_IGNORED_ENUMS = frozenset({"sort[].field", "sort[].order", "sort.field", "sort.order"})
+"""Sort values outside the enum are ignored with 200, not refused (§2.5, §3.3 `started_at`)."""
+
 _TYPE_NAMES = {
     "string": "a string",
     "number": "a number",
@@ -66,7 +69,7 @@ def _matches_type(expected: str, value: Any) -> bool:
 def _check(schema: dict[str, Any], value: Any, path: str) -> None:
     label = path or "body"
     if value is None:
-        if schema.get("nullable") or not schema or re.sub(r"\[\d+\]", "[]", path) in _DOCUMENTED_NULLS:
+        if schema.get("nullable") or not schema or _generic(path) in _DOCUMENTED_NULLS:
             return
         raise ApiError(400, f"{label} must not be null")
     alternatives = schema.get("oneOf")
@@ -78,7 +81,7 @@ def _check(schema: dict[str, Any], value: Any, path: str) -> None:
     if expected and not _matches_type(expected, value):
         raise ApiError(400, f"{label} must be {_TYPE_NAMES.get(expected, expected)}")
     enum = schema.get("enum")
-    if enum is not None and value not in enum:
+    if enum is not None and value not in enum and _generic(path) not in _IGNORED_ENUMS:
         raise ApiError(400, f"{label} must be one of: {', '.join(str(option) for option in enum)}")
     if isinstance(value, dict):
         for key in schema.get("required", []):
@@ -100,6 +103,10 @@ def _check_alternatives(alternatives: list[dict[str, Any]], value: Any, label: s
             continue
         return
     raise ApiError(400, f"{label} must be valid")
+
+
+def _generic(path: str) -> str:
+    return re.sub(r"\[\d+\]", "[]", path)
 
 
 def _join(path: str, key: str) -> str:
