@@ -20,8 +20,8 @@ from connector.sandbox.specgen import SUBSET_PATH
 
 __all__ = ["request_schemas", "validate_request"]
 
-_DOCUMENTED_NULLS = frozenset({"filter.subject_types[]"})
-"""Paths where the spec's prose allows `null` although its schema does not (no subject)."""
+_DOCUMENTED_NULLS = frozenset({"filter.subject_types[]", "filter.company_id"})
+"""Where the docs allow `null` but the schema does not: no subject (§3.3), no company (§3.2)."""
 
 _IGNORED_ENUMS = frozenset({"sort[].field", "sort[].order", "sort.field", "sort.order"})
 """Sort values outside the enum are ignored with 200, not refused (§2.5, §3.3 `started_at`)."""
