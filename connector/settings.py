@@ -139,6 +139,47 @@ class Settings(BaseSettings):
         json_schema_extra=_example("https://hooks.slack.com/services/T000/B000/XXXX"),
     )
 
+    admin_user: str | None = Field(
+        None,
+        description="User name of the dashboard's administrator (with PREPAID_ADMIN_PASSWORD_HASH). "
+        "Unset: nobody can log in to the dashboard.",
+        json_schema_extra=_example("admin"),
+    )
+    admin_password_hash: SecretStr | None = Field(
+        None,
+        description="Argon2 hash of the administrator's password, as printed by "
+        "`prepaid users hash-password`; the password itself is never stored.",
+        json_schema_extra=_example("$argon2id$v=19$m=65536,t=3,p=4$...$..."),
+    )
+    api_token: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="Token that scripts send as `Authorization: Bearer <token>` to use the JSON API "
+        "without a session. Unset: the API answers only to logged-in browsers.",
+        json_schema_extra=_example("a long random string, e.g. from `openssl rand -hex 32`"),
+    )
+    session_hours: int = Field(
+        12,
+        ge=1,
+        le=24 * 30,
+        description="Hours a dashboard login lasts before the session cookie expires.",
+        json_schema_extra=_example("12"),
+    )
+    statement_link_days: int = Field(
+        30,
+        ge=1,
+        le=366,
+        description="Days a signed, read-only statement link sent to a customer stays valid.",
+        json_schema_extra=_example("30"),
+    )
+
+    @field_validator("admin_password_hash")
+    @classmethod
+    def _check_password_hash(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("$argon2"):
+            raise ValueError("is not an argon2 hash; create one with `prepaid users hash-password`")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:

@@ -1,0 +1,193 @@
+"""The view dataclasses the dashboard, the JSON API and the statement render: figures, not rules.
+
+A read model (the budgets service, or the in-memory one in `connector.web.memory`) fills these
+from storage and the billing domain; the web layer only formats and lays them out, so nothing
+here computes a balance. Quantities are `Decimal` in the budget's unit (an amount of `currency`
+for a money budget, hours for an hours budget); money figures are `Decimal` in `currency`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+__all__ = [
+    "BudgetDetail",
+    "BudgetRow",
+    "BurnPoint",
+    "ChoiceOutcome",
+    "EntryState",
+    "EntryView",
+    "Forecast",
+    "LedgerLineView",
+    "Statement",
+    "StatementLine",
+    "StatementPeriod",
+    "TopupView",
+    "Unit",
+]
+
+
+class Unit(StrEnum):
+    """What a budget is kept in: an amount of its currency, or hours."""
+
+    MONEY = "money"
+    HOURS = "hours"
+
+
+class EntryState(StrEnum):
+    PENDING = "pending"
+    SUBTRACTED = "subtracted"
+    EXCLUDED = "excluded"
+
+
+@dataclass(frozen=True, slots=True)
+class TopupView:
+    """One top-up and its Teamleader invoice; `state` is the top-up's own word (draft, booked, paid...)."""
+
+    id: str
+    state: str
+    amount: Decimal
+    created_at: datetime
+    invoice_number: str | None = None
+    credited_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetRow:
+    """One budget as the overview lists it; `share_used` is consumed / credited (0.25 = a quarter)."""
+
+    id: str
+    customer_name: str
+    name: str
+    unit: Unit
+    currency: str
+    settled: Decimal
+    provisional: Decimal
+    threshold: Decimal
+    share_used: Decimal
+    hours: Decimal | None
+    forecast_date: date | None = None
+    open_topup: TopupView | None = None
+    last_sync: datetime | None = None
+
+    @property
+    def negative(self) -> bool:
+        return self.settled < 0
+
+    @property
+    def below_threshold(self) -> bool:
+        return self.settled < self.threshold
+
+
+@dataclass(frozen=True, slots=True)
+class BurnPoint:
+    """The settled balance at the end of `day`, in the budget's unit."""
+
+    day: date
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """What the recent burn rate predicts; every date is None when the budget is not burning."""
+
+    burn_per_day: Decimal | None = None
+    threshold_date: date | None = None
+    zero_date: date | None = None
+    next_topup_date: date | None = None
+    next_topup_amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """A time entry as a person chooses it; `amount` is None when no rate applies (needs a rate)."""
+
+    id: str
+    state: EntryState
+    day: date
+    person: str
+    work_type: str
+    description: str
+    duration_seconds: int
+    rounded_seconds: int
+    rate: Decimal | None
+    amount: Decimal | None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLineView:
+    """One ledger line: `change` in the budget's unit, `amount` in money, `kind` as the ledger names it."""
+
+    id: str
+    at: datetime
+    kind: str
+    change: Decimal
+    amount: Decimal
+    actor: str
+    description: str
+    entry_id: str | None = None
+    invoice_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetDetail:
+    """Everything the budget page shows; entries are newest first, the burn series oldest first."""
+
+    budget: BudgetRow
+    burn: tuple[BurnPoint, ...]
+    forecast: Forecast
+    pending: tuple[EntryView, ...]
+    subtracted: tuple[EntryView, ...]
+    ledger: tuple[LedgerLineView, ...]
+    topups: tuple[TopupView, ...]
+    excluded: tuple[EntryView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPeriod:
+    """An inclusive range of days, named as people write it: 2026-11, 2026-Q4, 2026 or a range."""
+
+    start: date
+    end: date
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One change to the balance within the period: a subtraction, its adjustment or reversal, a
+    correction. `change` is signed, in the budget's unit; `amount` is signed money."""
+
+    day: date
+    kind: str
+    change: Decimal
+    person: str
+    work_type: str
+    description: str
+    rounded_seconds: int
+    rate: Decimal | None
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A budget's account for one period, in the budget's unit: the closing balance is the opening
+    plus every line's change plus the top-ups credited in the period (`topups`)."""
+
+    budget: BudgetRow
+    period: StatementPeriod
+    opening: Decimal
+    lines: tuple[StatementLine, ...]
+    topups: tuple[TopupView, ...]
+    closing: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceOutcome:
+    """What a subtract, exclude or undo changed: the entries it moved, and the settled balance after."""
+
+    entry_ids: tuple[str, ...]
+    settled: Decimal
