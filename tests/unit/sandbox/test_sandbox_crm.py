@@ -38,7 +38,7 @@ async def test_reference_data_lists(api: Api, sandbox: Sandbox) -> None:
 
 
 async def test_companies_updated_since_and_sort_updated_at(
-    api: Api, sandbox: Sandbox, client: httpx.AsyncClient, clock: ManualClock
+    api: Api, sandbox: Sandbox, client: httpx.AsyncClient
 ) -> None:
     """§3.1 Sort / filters: incremental sync by updated_since with sort updated_at asc."""
     company_id = next(iter(sandbox.state.companies))
