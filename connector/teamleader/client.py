@@ -91,6 +91,10 @@ class TeamleaderClient:
         """The rate-limit headers of the last response."""
         return self._transport.rate_limit
 
+    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
+        """One raw call (decoded JSON), for callers that page and checkpoint by themselves: the sync."""
+        return self._transport.call(endpoint, body)
+
     def close(self) -> None:
         """Close the connection pools."""
         self._transport.close()

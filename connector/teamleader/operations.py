@@ -64,7 +64,7 @@ def is_retryable(operation: Operation) -> Callable[[BaseException], bool]:
 
 def wait_for(rng: random.Random) -> Callable[[RetryCallState], float]:
     """Wait as a 429's headers say (plus jitter), otherwise exponential backoff with jitter."""
-    backoff = wait_exponential_jitter(initial=0.5, max=10.0, jitter=0.5)
+    backoff = wait_exponential_jitter(multiplier=0.5, max=10.0, jitter=0.5)
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome is not None else None

@@ -3,8 +3,9 @@
 The cheapest 429 is the one never provoked: `RateLimiter.acquire()` is called before every request
 and blocks while the last minute already holds `limit` requests. Every response feeds the limiter
 its `X-RateLimit-*` headers: when Teamleader counts more requests than this process sent (another
-instance or tool shares the integration), the window is padded to match, and at `Remaining: 0` the
-limiter blocks until `Reset`. One limiter per process, shared by all threads.
+instance or tool shares the integration), the window is padded to match (the extra requests spread
+between the oldest one, which `Reset` dates, and now), and at `Remaining: 0` the limiter blocks
+until `Reset`. One limiter per process, shared by all threads.
 
 `X-RateLimit-Reset` is documented as ISO-8601 (`2021-06-15T10:51:23.035+0100`, no colon in the
 offset); third-party clients report epoch seconds; both are accepted, with a 60 s fallback.
@@ -146,7 +147,8 @@ class RateLimiter:
             if status.remaining is not None:
                 counted = (status.limit or self._limit) - status.remaining
                 missing = min(counted, self._limit) - len(self._sent)
-                self._sent.extend(now for _ in range(max(missing, 0)))
+                if missing > 0:
+                    self._pad(missing, now, status.reset_in)
                 if status.remaining <= 0:
                     wait = status.reset_in if status.reset_in is not None else FALLBACK_WAIT_SECONDS
                     self._blocked_until = max(self._blocked_until, now + wait)
@@ -156,6 +158,13 @@ class RateLimiter:
         """Hold every thread back for `seconds` (after a 429)."""
         with self._lock:
             self._blocked_until = max(self._blocked_until, self._clock.monotonic() + seconds)
+
+    def _pad(self, missing: int, now: float, reset_in: float | None) -> None:
+        """Count requests Teamleader saw from elsewhere, spread from the oldest (per Reset) to now."""
+        first = now if reset_in is None else max(now - WINDOW_SECONDS + min(reset_in, WINDOW_SECONDS), 0.0)
+        step = (now - first) / missing
+        merged = sorted([*self._sent, *(first + step * index for index in range(missing))])
+        self._sent = deque(merged)
 
     def _expire(self, now: float) -> None:
         horizon = now - WINDOW_SECONDS - EDGE_MARGIN_SECONDS
