@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from connector.billing.budget import Budget, ReplenishMode
+from connector.billing.errors import InvalidBudget
 from connector.billing.ledger import ENTRY_KINDS, LedgerLine
 from connector.billing.threshold import TopUpAmount, topup_amount
 
@@ -43,7 +44,7 @@ class Forecast:
 def burn_per_day(budget: Budget, lines: Iterable[LedgerLine], *, today: date, window_days: int) -> Decimal:
     """Measure burnt per day over the window ending today (local days of the budget)."""
     if window_days < 1:
-        raise ValueError("the burn window needs at least one day")
+        raise InvalidBudget("forecast.window_days", "the burn window needs at least one day")
     first = today - timedelta(days=window_days - 1)
     burnt = -sum(
         line.measure(budget.unit)
