@@ -65,11 +65,11 @@ class SubtractionRule:
             return False
         return not self.tags or bool(self.tags & tags_of(entry.description))
 
-    def revise(self, **changes: object) -> SubtractionRule:
-        """The next version of this rule with `changes`; the old version stays what it was."""
-        if "id" in changes or "version" in changes:
-            raise InvalidBudget(f"rules.{self.id}", "a revision keeps the rule id and gets the next version")
-        return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+    def revise(self, changed: SubtractionRule) -> SubtractionRule:
+        """`changed` criteria as the next version of this rule; the old version stays what it was."""
+        if changed.id != self.id:
+            raise InvalidBudget(f"rules.{self.id}", f"a revision keeps the rule id, not {changed.id!r}")
+        return replace(changed, version=self.version + 1)
 
     def same_criteria(self, other: SubtractionRule) -> bool:
         """True when only id/version differ: applying a file twice must not bump versions."""
@@ -99,5 +99,5 @@ def carry_versions(
         elif before.same_criteria(rule):
             versioned.append(before)
         else:
-            versioned.append(replace(rule, version=before.version + 1))
+            versioned.append(before.revise(rule))
     return tuple(versioned)

@@ -16,6 +16,7 @@ from connector.billing.allocation import (
     AllocationState,
     Decision,
     EntrySnapshot,
+    Flag,
     Ineligible,
     Outcome,
     flags_of,
@@ -48,16 +49,32 @@ def value_of(budget: Budget, entry: TimeEntry) -> Valuation | NeedsRate:
 
 
 def _next(
-    previous: Allocation | None, budget: Budget, entry: TimeEntry, state: AllocationState, **changes: object
+    previous: Allocation | None,
+    budget: Budget,
+    entry: TimeEntry,
+    state: AllocationState,
+    *,
+    valuation: Valuation | None = None,
+    rule: RuleMatch | None = None,
+    flags: frozenset[Flag] = frozenset(),
+    chosen_by_person: bool = False,
 ) -> Allocation:
-    version = previous.version + 1 if previous is not None else 1
-    base = previous or Allocation(budget.id, entry.id, state, 0, EntrySnapshot.of(entry))
-    fields: dict[str, object] = {"state": state, "version": version, "snapshot": EntrySnapshot.of(entry)}
-    if state is not AllocationState.SUBTRACTED:
-        fields.update(valuation=None, rule=None, flags=frozenset(), kept_flags=frozenset())
-    fields.setdefault("chosen_by_person", False)
-    fields.update(changes)
-    return replace(base, **fields)  # type: ignore[arg-type]
+    """The allocation after a decision: one version on, with the entry as just seen. Only a
+    subtracted allocation holds a valuation, a rule and flags; kept flags survive while it does."""
+    subtracted = state is AllocationState.SUBTRACTED
+    kept = previous.kept_flags if previous is not None and subtracted else frozenset()
+    return Allocation(
+        budget_id=budget.id,
+        entry_id=entry.id,
+        state=state,
+        version=previous.version + 1 if previous is not None else 1,
+        snapshot=EntrySnapshot.of(entry),
+        valuation=valuation if subtracted else None,
+        rule=rule if subtracted else None,
+        flags=flags if subtracted else frozenset(),
+        kept_flags=kept,
+        chosen_by_person=chosen_by_person,
+    )
 
 
 def _subtract(
@@ -159,6 +176,7 @@ def _follow_subtracted(budget: Budget, entry: TimeEntry, allocation: Allocation,
         entry,
         AllocationState.SUBTRACTED,
         valuation=kept,
+        rule=allocation.rule,
         flags=flags,
     )
     raised = flags - allocation.flags

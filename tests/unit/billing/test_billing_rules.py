@@ -6,7 +6,7 @@ import pytest
 from billing_factories import entry
 
 from connector.billing.errors import InvalidBudget
-from connector.billing.rules import RuleMatch, SubtractionRule, first_match
+from connector.billing.rules import RuleMatch, SubtractionRule, carry_versions, first_match
 
 
 @pytest.mark.parametrize(
@@ -44,10 +44,21 @@ def test_rules_first_match_names_rule_and_version() -> None:
 
 def test_rules_revise_makes_a_new_version_and_keeps_the_old() -> None:
     old = SubtractionRule("r", invoiceable=True)
-    new = old.revise(invoiceable=False)
+    new = old.revise(SubtractionRule("r", invoiceable=False))
     assert (old.version, old.invoiceable, new.version, new.invoiceable) == (1, True, 2, False)
     assert new.id == "r"
     assert not old.same_criteria(new)
     assert old.same_criteria(SubtractionRule("r", version=7, invoiceable=True))
     with pytest.raises(InvalidBudget):
-        old.revise(version=5)
+        old.revise(SubtractionRule("other"))
+
+
+def test_rules_carry_versions_keeps_unchanged_and_bumps_changed() -> None:
+    old = (SubtractionRule("a", version=2, invoiceable=True), SubtractionRule("b", version=4))
+    new = (
+        SubtractionRule("a", invoiceable=True),
+        SubtractionRule("b", invoiceable=False),
+        SubtractionRule("c"),
+    )
+    assert [(r.id, r.version) for r in carry_versions(new, old)] == [("a", 2), ("b", 5), ("c", 1)]
+    assert carry_versions(carry_versions(new, old), carry_versions(new, old)) == carry_versions(new, old)
