@@ -57,6 +57,7 @@ class FakeTeamleader:
         self.valid_access: set[str] = set()
         self.valid_refresh: set[str] = set()
         self.sent_refresh_tokens: list[str] = []
+        self.issued: list[str] = []
         self._serial = itertools.count(1)
         self.token_route = self.router.post(f"{AUTH}/oauth2/access_token").mock(side_effect=self._token)
 
@@ -64,6 +65,7 @@ class FakeTeamleader:
         n = next(self._serial)
         access, refresh = f"access-token-{n:04d}-secret", f"refresh-token-{n:04d}-secret"
         self.valid_access.add(access)
+        self.issued += [access, refresh]
         self.valid_refresh.add(refresh)
         return {
             "token_type": "Bearer",
