@@ -99,3 +99,13 @@ def user_client(client: TestClient) -> TestClient:
     assert response.status_code == 303, response.text
     client.csrf = csrf_of(client.get("/").text)  # type: ignore[attr-defined]
     return client
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def api_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {API_TOKEN}"}

@@ -12,7 +12,9 @@ from connector.web.memory import MemoryDashboard, sample_dashboard
 from connector.web.views import EntryState
 
 
-def test_overview_lists_every_budget_and_marks_the_low_ones(user_client: TestClient, dashboard: MemoryDashboard) -> None:
+def test_overview_lists_every_budget_and_marks_the_low_ones(
+    user_client: TestClient, dashboard: MemoryDashboard
+) -> None:
     dashboard.subtract("b1", [e.id for e in dashboard.entries("b1")], "test")
     page = user_client.get("/").text
     for row in dashboard.overview():
@@ -52,7 +54,9 @@ def test_subtract_with_fetch_returns_the_live_fragment_with_the_new_balance(
     assert "<html" not in response.text
 
 
-def test_subtract_without_javascript_redirects_back(user_client: TestClient, dashboard: MemoryDashboard) -> None:
+def test_subtract_without_javascript_redirects_back(
+    user_client: TestClient, dashboard: MemoryDashboard
+) -> None:
     entry = dashboard.entries("b1", EntryState.PENDING)[0]
     response = user_client.post(
         "/budgets/b1/choices",
@@ -88,7 +92,9 @@ def test_unknown_budget_is_a_404_page(user_client: TestClient) -> None:
     assert "text/html" in response.headers["content-type"]
 
 
-def test_statement_page_and_csv_list_every_subtraction(user_client: TestClient, dashboard: MemoryDashboard) -> None:
+def test_statement_page_and_csv_list_every_subtraction(
+    user_client: TestClient, dashboard: MemoryDashboard
+) -> None:
     chosen = dashboard.entries("b1", EntryState.PENDING)[:2]
     dashboard.subtract("b1", [e.id for e in chosen], "test")
     page = user_client.get("/budgets/b1/statements/2026-11").text
