@@ -11,7 +11,7 @@ import sys
 import typer
 
 from connector import __version__
-from connector.cli import config, db
+from connector.cli import auth, config, db
 from connector.cli.demo import demo
 from connector.cli.sandbox import sandbox
 from connector.errors import PrepaidError
@@ -42,6 +42,7 @@ def _root(
     """Prepaid budgets for Teamleader Focus."""
 
 
+app.add_typer(auth.app, name="auth")
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.command("demo")(demo)

@@ -104,7 +104,11 @@ class AccessTokens:
                     return retried
                 refused, stale = retried, again
             reason = f"refresh refused by Teamleader: {refused.detail}"
-            self._store.mark_needs_reauthorization(stale.version, reason)
+            if not self._store.mark_needs_reauthorization(stale.version, reason):
+                newer = self._store.load()
+                if newer is not None and self._usable(newer, stale):
+                    self._cached = newer
+                    return newer
             self._cached = None
             _log.error("teamleader.token.refresh_refused", status=refused.status, detail=refused.detail)
             raise ReauthorizationRequired(reason)

@@ -62,6 +62,8 @@ def test_forget_removes_the_tokens(settings: Settings, engine: Engine) -> None:
 
 def test_another_secret_key_cannot_read_the_tokens(settings: Settings, engine: Engine) -> None:
     TokenStore.from_settings(settings, engine).save_authorized(PAIR)
-    other = settings.model_copy(update={"secret_key": settings.secret_key.__class__("another-key-000000000000000000")})
+    other = settings.model_copy(
+        update={"secret_key": settings.secret_key.__class__("another-key-000000000000000000")}
+    )
     with pytest.raises(UnreadableTokens, match="PREPAID_SECRET_KEY"):
         TokenStore.from_settings(other, engine).load()
