@@ -42,6 +42,7 @@ Period = Annotated[
     Path(
         min_length=1,
         max_length=40,
+        pattern=r"^\d{4}(-(\d{2}|[Qq][1-4])|-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2})?$",
         description="2026-11 (a month), 2026-Q4, 2026 (a year) or 2026-11-01..2026-11-15.",
     ),
 ]

@@ -254,6 +254,24 @@ def sample_dashboard(budgets: int = 3, entries: int = 8, *, today: date | None =
                 invoice_number=f"2026/{100 + b}",
             )
         )
+        if b % 4 in (2, 3):
+            low = opening + 1000 - row.threshold + (Decimal(-50) if b % 4 == 2 else row.threshold + 250)
+            memory.ledger.append(
+                LedgerLineView(
+                    f"{budget_id}-spent",
+                    credited + timedelta(days=5),
+                    "correction",
+                    -low,
+                    -low,
+                    "anna",
+                    "Work delivered before the move to this connector",
+                )
+            )
+        if b % 4 == 2:
+            memory.row = replace(
+                row,
+                open_topup=TopupView(f"{budget_id}-t2", "draft", Decimal(1500), credited + timedelta(days=6)),
+            )
         for e in range(entries):
             seconds = 900 * (1 + (e * 7 + b) % 12)
             rate = Decimal(85 + 10 * (e % 3))

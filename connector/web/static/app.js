@@ -20,7 +20,8 @@
     var data = new FormData(form, event.submitter);
     var live = document.getElementById("live");
     live.setAttribute("aria-busy", "true");
-    fetch(form.action, {
+    // form.action would be the control named "action", not the URL: read the attribute.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: new URLSearchParams(data),
       headers: { "X-CSRF-Token": csrf(), "X-Requested-With": "fetch", "Accept": "text/html" },

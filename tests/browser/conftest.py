@@ -1,0 +1,112 @@
+"""The browser tests' stack: the web app served by uvicorn on a real socket, and headless Chromium.
+
+`web_stack` is the seam: today it serves `create_app` over the in-memory ports; pointing the
+tests at the real stack (sandbox + sync + budgets service) means replacing only this fixture
+with one that yields a `WebStack` for that server. The tests read every figure from the page.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from connector.bootstrap import Container
+from connector.settings import Settings
+from connector.storage import create_db_engine
+from connector.web.app import create_app
+from connector.web.memory import sample_dashboard
+from connector.web.security import hash_password
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class WebStack:
+    """Where the app runs, who may log in, and which budget and statement period to exercise."""
+
+    base_url: str
+    username: str
+    password: str
+    budget_id: str
+    period: str
+
+
+class BackgroundServer:
+    """uvicorn in a thread on port 0; `start()` returns once the socket listens."""
+
+    def __init__(self, app: object) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none", lifespan="off")  # type: ignore[arg-type]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self, timeout: float = 10.0) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start listening")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def web_stack(tmp_path: Path, sqlite_url: str) -> Iterator[WebStack]:
+    """The app over the in-memory ports (swap this fixture for the real stack)."""
+    password = "browser-test-password"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        database_url=sqlite_url,
+        secret_key="browser-secret-key-0123456789abcdef012345",
+        admin_user="anna",
+        admin_password_hash=hash_password(password),
+    )
+    container = Container(settings, create_db_engine(settings.resolved_database_url))
+    dashboard = sample_dashboard(budgets=4, entries=8)
+    server = BackgroundServer(create_app(container, read_model=dashboard, actions=dashboard))
+    base_url = server.start()
+    yield WebStack(base_url, "anna", password, budget_id="b1", period="2026-11")
+    server.stop()
+    container.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context; a screenshot named after the test is saved when it ends."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
