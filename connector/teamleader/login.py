@@ -104,7 +104,3 @@ class RedirectListener:
             self._server.server_close()
             thread.join()
         return self._received
-
-    def close(self) -> None:
-        """Release the port when `wait()` was never called."""
-        self._server.server_close()

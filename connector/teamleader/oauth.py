@@ -22,7 +22,7 @@ import httpx
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
-from connector.logging import get_logger, register_secret
+from connector.logging import register_secret
 from connector.settings import Settings
 from connector.storage.token_store import TokenPair
 from connector.teamleader.clock import Clock, SystemClock
@@ -34,7 +34,6 @@ __all__ = ["TOKEN_TIMEOUT", "TeamleaderOAuth"]
 TOKEN_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEFAULT_EXPIRES_IN = 3600
 _TOKEN_ENDPOINT = "oauth2/access_token"  # noqa: S105 - a path, not a secret
-_log = get_logger(__name__)
 
 
 class TeamleaderOAuth:

@@ -47,7 +47,6 @@ class AccessTokens:
         self._leeway = leeway
         self._lock = threading.Lock()
         self._cached: StoredConnection | None = None
-        self.refreshes = 0
 
     def current(self) -> StoredConnection:
         """A connection whose access token is valid for at least the leeway."""
@@ -133,7 +132,6 @@ class AccessTokens:
             except TokenRefused as refusal:
                 return refusal
             rotated = slot.save_rotated(pair)
-        self.refreshes += 1
         self._cached = rotated
         _log.info("teamleader.token.refreshed", version=rotated.version, expires_at=rotated.expires_at)
         return rotated

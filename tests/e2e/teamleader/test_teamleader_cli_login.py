@@ -98,6 +98,10 @@ def test_login_with_pasted_url_then_status_shows_the_account(
     assert shown["account_id"] == account_id and shown["user_id"]
     assert shown["token_expired"] is False and shown["last_refresh_at"] is None
 
+    readable = prepaid(cli_env, tmp_path, "auth", "status")
+    assert readable.returncode == 0, readable.stderr
+    assert f"Account: {account_id}" in readable.stdout and "Status: active" in readable.stdout
+
     logout = prepaid(cli_env, tmp_path, "auth", "logout")
     assert logout.returncode == 0
     after = json.loads(prepaid(cli_env, tmp_path, "auth", "status", "--json").stdout)
