@@ -6,13 +6,19 @@ same wiring; tests pass their own `Settings` (and fakes) instead of patching glo
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from connector.logging import configure_logging, register_secret
 from connector.settings import Settings, load_settings
 from connector.storage import create_db_engine, current_revision, head_revision, upgrade
+from connector.sync import SyncEngine
+from connector.sync.inbox import InboxProcessor
+from connector.teamleader import TeamleaderClient, build_client
 
 __all__ = ["Container", "bootstrap"]
 
@@ -23,13 +29,43 @@ class Container:
 
     settings: Settings
     engine: Engine
+    _client: TeamleaderClient | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
         """Release connections (idempotent)."""
         if not self._closed:
+            if self._client is not None:
+                self._client.close()
             self.engine.dispose()
             self._closed = True
+
+    def teamleader(self) -> TeamleaderClient:
+        """The process's Teamleader client (built on first use: it needs the client id and secret)."""
+        with self._lock:
+            if self._client is None:
+                self._client = build_client(self.settings, self.engine)
+            return self._client
+
+    def entries_changed(self, entry_ids: Sequence[str]) -> None:
+        """Where the sync hands changed time entries: the billing engine re-evaluates them."""
+        del entry_ids
+
+    def sync_engine(self, since: date | None = None) -> SyncEngine:
+        """A sync engine on this database and client."""
+        default_since = self.settings.sync_since or (datetime.now(UTC).date() - timedelta(days=365))
+        return SyncEngine(
+            self.engine,
+            self.teamleader(),
+            since=since or default_since,
+            window_days=self.settings.sync_window_days,
+            on_entries_changed=self.entries_changed,
+        )
+
+    def inbox(self) -> InboxProcessor:
+        """The webhook inbox processor on this database and client."""
+        return InboxProcessor(self.engine, self.teamleader(), on_entries_changed=self.entries_changed)
 
     def schema_is_current(self) -> bool:
         """True when the database has every migration this code knows."""

@@ -172,6 +172,44 @@ class Settings(BaseSettings):
         description="Days a signed, read-only statement link sent to a customer stays valid.",
         json_schema_extra=_example("30"),
     )
+    schedule_sync: str = Field(
+        "*/5 * * * *",
+        description="Cron schedule (UTC) of the windowed sync, rules and threshold check.",
+        json_schema_extra=_example("*/5 * * * *"),
+    )
+    schedule_full_sync: str = Field(
+        "30 2 * * *",
+        description="Cron schedule (UTC) of the nightly full sync (finds deleted companies and contacts).",
+        json_schema_extra=_example("30 2 * * *"),
+    )
+    schedule_token_refresh: str = Field(
+        "*/10 * * * *",
+        description="Cron schedule (UTC) of the check that refreshes the access token ahead of its expiry.",
+        json_schema_extra=_example("*/10 * * * *"),
+    )
+    schedule_period_close: str = Field(
+        "2 * * * *",
+        description="Cron schedule (UTC) of the check that closes budget periods that have ended.",
+        json_schema_extra=_example("2 * * * *"),
+    )
+    worker_interval_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=300,
+        description="Seconds between two runs of the webhook-inbox and top-up workers when nothing pokes them.",
+        json_schema_extra=_example("2"),
+    )
+
+    @field_validator("schedule_sync", "schedule_full_sync", "schedule_token_refresh", "schedule_period_close")
+    @classmethod
+    def _check_cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"is not a cron expression ({exc})") from None
+        return value
 
     @field_validator("admin_password_hash")
     @classmethod

@@ -11,9 +11,10 @@ import sys
 import typer
 
 from connector import __version__
-from connector.cli import auth, config, db
+from connector.cli import auth, config, db, webhooks
 from connector.cli.demo import demo
 from connector.cli.sandbox import sandbox
+from connector.cli.sync import sync as sync_command
 from connector.errors import PrepaidError
 
 __all__ = ["app", "main"]
@@ -46,6 +47,8 @@ app.add_typer(auth.app, name="auth")
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.command("demo")(demo)
+app.command("sync")(sync_command)
+app.add_typer(webhooks.app, name="webhooks")
 app.command("sandbox")(sandbox)
 
 

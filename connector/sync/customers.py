@@ -72,7 +72,7 @@ class CustomerResolver:
 
     def _ask(self, subject_type: str, subject_id: str) -> Customer:
         try:
-            info = data_of(self._source.request(_INFO[subject_type], {"id": subject_id}))
+            info = data_of(self._source.call(_INFO[subject_type], {"id": subject_id}))
         except RequestFailed:
             return None
         if subject_type == "milestone":

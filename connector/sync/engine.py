@@ -162,13 +162,13 @@ class SyncEngine:
     ) -> ResourceStats:
         stats = ResourceStats(resource.name)
         report.resources.append(stats)
-        began, calls_before = time.monotonic(), self._source.calls
+        began, calls_before = time.monotonic(), self._source.api_calls
         page, previous_first = first_page, None
         while True:
             request = (
                 {**body, "page": {"size": MAX_PAGE_SIZE, "number": page}} if resource.paginated else body
             )
-            rows = list(data_of(self._source.request(resource.operation, request)) or [])
+            rows = list(data_of(self._source.call(resource.operation, request)) or [])
             if rows and previous_first is not None and rows[0].get("id") == previous_first:
                 break
             previous_first = rows[0].get("id") if rows else None
@@ -180,7 +180,7 @@ class SyncEngine:
             if not resource.paginated or len(rows) < MAX_PAGE_SIZE:
                 break
             page += 1
-        stats.api_calls = self._source.calls - calls_before
+        stats.api_calls = self._source.api_calls - calls_before
         stats.seconds = round(time.monotonic() - began, 3)
         return stats
 

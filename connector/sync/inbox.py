@@ -238,7 +238,7 @@ class InboxProcessor:
             body: dict[str, Any] = {"filter": {"ids": chunk}, "page": {"size": MAX_PAGE_SIZE, "number": 1}}
             if subject_type == "timeTracking":
                 body["includes"] = "relates_to"
-            rows = [r for r in data_of(self._source.request(operation, body)) or [] if r.get("id") in chunk]
+            rows = [r for r in data_of(self._source.call(operation, body)) or [] if r.get("id") in chunk]
             now = datetime.now(UTC)
             mapped = [MAPPERS[resource](raw, now) for raw in rows]
             with self._engine.begin() as conn:

@@ -15,12 +15,12 @@ MAX_PAGE_SIZE = 100
 
 
 class TeamleaderSource(Protocol):
-    """Calls `operation` (e.g. `timeTracking.list`) and returns the decoded JSON response."""
+    """Calls an endpoint (e.g. `timeTracking.list`) and returns the decoded JSON response."""
 
-    def request(self, operation: str, body: Mapping[str, Any]) -> Any: ...
+    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any: ...
 
     @property
-    def calls(self) -> int:
+    def api_calls(self) -> int:
         """Requests sent so far (for the sync statistics)."""
         ...
 

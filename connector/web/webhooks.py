@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from connector.sync.inbox import InvalidEvent, record_event
+from connector.web.access import public_machine
 
 __all__ = ["MAX_BODY_BYTES", "webhook_router"]
 
@@ -35,6 +36,7 @@ def webhook_router(
     router = APIRouter()
 
     @router.post("/webhooks/teamleader/{token}", include_in_schema=False)
+    @public_machine
     async def receive(token: str, request: Request) -> JSONResponse:
         if not hmac.compare_digest(token.encode(), secret.encode()):
             return JSONResponse({"detail": "not found"}, status_code=404)

@@ -1,0 +1,276 @@
+"""The sync against the sandbox over real sockets: full, windowed, webhooks, and their API cost."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+
+from connector.bootstrap import Container
+from connector.sandbox.server import SandboxServer
+from connector.storage.tables.sync import company, contact, time_entry, tl_user, webhook_inbox, work_type
+from connector.sync.inbox import record_event
+
+API_ENDPOINTS = (
+    "users.list",
+    "workTypes.list",
+    "departments.list",
+    "taxRates.list",
+    "companies.list",
+    "contacts.list",
+    "timeTracking.list",
+)
+
+
+def control(sandbox: SandboxServer, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
+    response = httpx.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=60)
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None
+
+
+def expected_customers(state: Mapping[str, Any]) -> dict[str, tuple[str, str] | None]:
+    """The customer of every entry, computed from the sandbox's own records (not from the sync)."""
+    projects = {p["id"]: p for p in state["projects"]}
+    owner: dict[tuple[str, str], tuple[str, str] | None] = {}
+    for project in state["projects"]:
+        customer = project.get("customer")
+        owner[("project", project["id"])] = (customer["type"], customer["id"]) if customer else None
+    for milestone in state["milestones"]:
+        owner[("milestone", milestone["id"])] = owner.get(
+            ("project", projects[milestone["project"]["id"]]["id"])
+        )
+    for kind, rows in (("ticket", state["tickets"]), ("todo", state["todos"])):
+        for row in rows:
+            customer = row.get("customer")
+            owner[(kind, row["id"])] = (customer["type"], customer["id"]) if customer else None
+    result: dict[str, tuple[str, str] | None] = {}
+    for entry in state["time_entries"]:
+        subject = entry.get("subject")
+        if subject and subject["type"] in ("company", "contact"):
+            result[entry["id"]] = (subject["type"], subject["id"])
+        else:
+            result[entry["id"]] = owner.get((subject["type"], subject["id"])) if subject else None
+    return result
+
+
+def local_entries(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return {r.id: r for r in conn.execute(select(time_entry).where(time_entry.c.deleted_at.is_(None)))}
+
+
+def assert_copy_equals_sandbox(engine: Engine, sandbox: SandboxServer) -> None:
+    state = control(sandbox, "GET", "state?entries=1")
+    customers = expected_customers(state)
+    local = local_entries(engine)
+    assert set(local) == {e["id"] for e in state["time_entries"]}
+    for entry in state["time_entries"]:
+        row = local[entry["id"]]
+        assert row.started_on == date.fromisoformat(entry["started_on"])
+        assert row.duration_seconds == entry["duration"]
+        assert row.description == entry["description"]
+        assert row.user_id == entry["user"]["id"]
+        assert row.work_type_id == (entry["work_type"] or {}).get("id")
+        assert (row.subject_type, row.subject_id) == (
+            (entry["subject"] or {}).get("type"),
+            (entry["subject"] or {}).get("id"),
+        )
+        assert row.invoiceable == entry["invoiceable"]
+        billing = entry.get("billing_info") or {}
+        assert row.billing_type == billing.get("type")
+        rate = entry.get("hourly_rate")
+        assert row.hourly_rate_cents == (int(Decimal(str(rate["amount"])) * 100) if rate else None)
+        assert ((row.customer_type, row.customer_id) if row.customer_id else None) == customers[entry["id"]]
+    with engine.connect() as conn:
+        companies = {r.id: r for r in conn.execute(select(company).where(company.c.deleted_at.is_(None)))}
+        contacts = {r.id: r for r in conn.execute(select(contact).where(contact.c.deleted_at.is_(None)))}
+        users = {r.id: r for r in conn.execute(select(tl_user))}
+        work_types = {r.id: r.name for r in conn.execute(select(work_type))}
+    assert {c["id"]: (c["name"], c.get("vat_number")) for c in state["companies"]} == {
+        k: (v.name, v.vat_number) for k, v in companies.items()
+    }
+    assert {c["id"]: (c["first_name"], c["last_name"]) for c in state["contacts"]} == {
+        k: (v.first_name, v.last_name) for k, v in contacts.items()
+    }
+    assert {u["id"]: u["email"] for u in state["users"]} == {k: v.email for k, v in users.items()}
+    assert {w["id"]: w["name"] for w in state["work_types"]} == work_types
+
+
+def minimum_calls(state: Mapping[str, Any]) -> int:
+    rows = {
+        "users.list": len(state["users"]),
+        "workTypes.list": len(state["work_types"]),
+        "departments.list": 1,
+        "taxRates.list": len(state["tax_rates"]),
+        "companies.list": len(state["companies"]),
+        "contacts.list": len(state["contacts"]),
+        "timeTracking.list": state["entry_count"],
+    }
+    return sum(max(1, math.ceil(n / 100)) for n in rows.values())
+
+
+def api_calls(sandbox: SandboxServer) -> int:
+    counts = control(sandbox, "GET", "requests")["counts"]
+    return sum(n for endpoint, n in counts.items() if not endpoint.startswith(("/oauth2", "oauth2")))
+
+
+@pytest.mark.slow
+def test_full_sync_of_50000_entries_equals_the_sandbox_within_the_call_budget(
+    start_sandbox: Any, connect_stack: Any
+) -> None:
+    sandbox = start_sandbox(companies=200, contacts=300, entries=50_000, months=12)
+    stack: Container = connect_stack(sandbox)
+    control(sandbox, "DELETE", "requests")
+    report = stack.sync_engine().full()
+    assert_copy_equals_sandbox(stack.engine, sandbox)
+    state = control(sandbox, "GET", "state?entries=0")
+    assert api_calls(sandbox) <= minimum_calls(state) + 10
+    assert report.api_calls == api_calls(sandbox)
+    assert report.unresolved_entries == 0
+
+
+def test_second_full_sync_writes_nothing_and_marks_vanished_rows_deleted(
+    start_sandbox: Any, connect_stack: Any
+) -> None:
+    sandbox = start_sandbox()
+    stack: Container = connect_stack(sandbox)
+    engine = stack.sync_engine()
+    engine.full()
+    victim = next(iter(local_entries(stack.engine)))
+    control(sandbox, "DELETE", f"time-entries/{victim}")
+    again = engine.full()
+    entries = next(r for r in again.resources if r.resource == "time_entries")
+    assert (entries.created, entries.updated, entries.deleted) == (0, 0, 1)
+    assert again.changed_entry_ids == {victim}
+    with stack.engine.connect() as conn:
+        assert (
+            conn.execute(select(time_entry.c.deleted_at).where(time_entry.c.id == victim)).scalar()
+            is not None
+        )
+    assert_copy_equals_sandbox(stack.engine, sandbox)
+
+
+def _random_changes(sandbox: SandboxServer, rng: random.Random, count: int) -> None:
+    state = control(sandbox, "GET", "state?entries=1")
+    recent = [
+        e
+        for e in state["time_entries"]
+        if date.fromisoformat(e["started_on"]) > date(2026, 11, 20) - timedelta(days=50)
+    ]
+    rng.shuffle(recent)
+    for entry in recent[:count]:
+        control(
+            sandbox,
+            "POST",
+            f"time-entries/{entry['id']}",
+            {"duration": entry["duration"] + 900, "description": f"edited {entry['id'][:6]}"},
+        )
+    for entry in recent[count : 2 * count]:
+        control(sandbox, "DELETE", f"time-entries/{entry['id']}")
+    company_ids = [c["id"] for c in state["companies"]]
+    for index in range(count):
+        started = datetime(2026, 11, 18, 9, tzinfo=UTC) + timedelta(minutes=index)
+        control(
+            sandbox,
+            "POST",
+            "time-entries",
+            {
+                "user_id": state["users"][0]["id"],
+                "started_at": started.isoformat(),
+                "duration": 3600,
+                "description": f"new work {index}",
+                "subject": {"type": "company", "id": rng.choice(company_ids)},
+                "invoiceable": True,
+            },
+        )
+
+
+def test_lost_webhooks_are_repaired_by_the_next_windowed_sync(start_sandbox: Any, connect_stack: Any) -> None:
+    sandbox = start_sandbox(entries=600)
+    stack: Container = connect_stack(sandbox)
+    stack.sync_engine().full()
+    _random_changes(sandbox, random.Random(3), 50)
+    report = stack.sync_engine().windowed()
+    entries = next(r for r in report.resources if r.resource == "time_entries")
+    assert (entries.created, entries.updated, entries.deleted) == (50, 50, 50)
+    assert_copy_equals_sandbox(stack.engine, sandbox)
+
+
+def test_webhooks_bring_the_copy_up_to_date(start_sandbox: Any, connect_stack: Any) -> None:
+    sandbox = start_sandbox(entries=600)
+    stack: Container = connect_stack(sandbox)
+    stack.sync_engine().full()
+    control(sandbox, "DELETE", "webhooks/deliveries")
+    receiver: list[dict[str, Any]] = []
+    hook_server = _collecting_webhook_server(receiver)
+    try:
+        stack.teamleader().register_webhook(
+            hook_server.url, ["timeTracking.added", "timeTracking.updated", "timeTracking.deleted"]
+        )
+        _random_changes(sandbox, random.Random(5), 50)
+        control(sandbox, "POST", "webhooks/wait", {"timeout": 10})
+    finally:
+        hook_server.stop()
+    assert len(receiver) == 150
+    for payload in receiver:
+        record_event(stack.engine, payload, account_id=None)
+    control(sandbox, "DELETE", "requests")
+    inbox = stack.inbox()
+    while inbox.process():
+        pass
+    assert_copy_equals_sandbox(stack.engine, sandbox)
+    calls = control(sandbox, "GET", "requests")["counts"]
+    assert calls.get("timeTracking.list", 0) == 2
+
+
+def test_one_fetch_for_duplicates_and_bursts(start_sandbox: Any, connect_stack: Any) -> None:
+    sandbox = start_sandbox(entries=50)
+    stack: Container = connect_stack(sandbox)
+    stack.sync_engine().full()
+    entry_id = next(iter(local_entries(stack.engine)))
+    payload = {
+        "type": "timeTracking.updated",
+        "subject": {"type": "timeTracking", "id": entry_id},
+        "account": {"type": "account", "id": "acc"},
+    }
+    stored = [record_event(stack.engine, payload, account_id=None) for _ in range(100)]
+    assert stored.count(True) == 1
+    control(sandbox, "DELETE", "requests")
+    assert stack.inbox().process() == 1
+    assert control(sandbox, "GET", "requests")["counts"] == {"timeTracking.list": 1}
+    with stack.engine.connect() as conn:
+        assert [r.status for r in conn.execute(select(webhook_inbox.c.status))] == ["done"]
+
+
+class _collecting_webhook_server:
+    """A tiny HTTP server on a real socket that records webhook deliveries."""
+
+    def __init__(self, sink: list[dict[str, Any]]) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                sink.append(json.loads(self.rfile.read(length)))
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
