@@ -1,0 +1,104 @@
+"""The web layer's small parts: periods, the burn chart, the statement CSV, passwords, the hash command."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from typer.testing import CliRunner
+
+from connector.errors import UserInputError
+from connector.web.chart import burn_chart
+from connector.web.memory import sample_dashboard
+from connector.web.periods import InvalidPeriod, parse_period
+from connector.web.security import hash_password, verify_password
+from connector.web.statement_csv import statement_csv
+from connector.web.users_cli import users_app
+from connector.web.views import BurnPoint, Statement, StatementLine, StatementPeriod
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "label"),
+    [
+        ("2026-02", date(2026, 2, 1), date(2026, 2, 28), "2026-02"),
+        ("2028-02", date(2028, 2, 1), date(2028, 2, 29), "2028-02"),
+        ("2026-q4", date(2026, 10, 1), date(2026, 12, 31), "2026-Q4"),
+        ("2026", date(2026, 1, 1), date(2026, 12, 31), "2026"),
+        ("2026-11-03..2026-11-09", date(2026, 11, 3), date(2026, 11, 9), "2026-11-03..2026-11-09"),
+    ],
+)
+def test_periods_as_people_write_them(text: str, start: date, end: date, label: str) -> None:
+    assert parse_period(text) == StatementPeriod(start, end, label)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-13", "0000-01", "0000", "2026-Q5", "2026-02-30..2026-03-01", "2026-11-09..2026-11-03", "soon"],
+)
+def test_impossible_periods_say_how_to_write_one(text: str) -> None:
+    with pytest.raises(InvalidPeriod, match="2026-Q4"):
+        parse_period(text)
+
+
+def test_the_chart_marks_points_threshold_and_topups() -> None:
+    detail = sample_dashboard(budgets=1).budget_page("b1")
+    svg = str(burn_chart(detail.burn, detail.budget, detail.topups))
+    assert svg.count('class="point"') == len(detail.burn)
+    assert "Top-up 2026/100" in svg and "Threshold EUR 500.00" in svg
+
+
+def test_an_empty_history_draws_no_chart() -> None:
+    budget = sample_dashboard(budgets=1).budget_page("b1").budget
+    assert "No balance history" in burn_chart((), budget, ())
+
+
+def test_a_flat_history_still_draws() -> None:
+    budget = sample_dashboard(budgets=1).budget_page("b1").budget
+    flat = (BurnPoint(date(2026, 11, 1), Decimal(0)), BurnPoint(date(2026, 11, 1), Decimal(0)))
+    svg = str(burn_chart(flat, budget, ()))
+    assert "<polyline" in svg and "nan" not in svg and "inf" not in svg
+
+
+def test_the_csv_lists_every_line_and_defuses_formulas() -> None:
+    budget = sample_dashboard(budgets=3).budget_page("b3").budget
+    line = StatementLine(
+        day=date(2026, 11, 5),
+        kind="subtraction",
+        change=Decimal("-95.00"),
+        person='=HYPERLINK("x")',
+        work_type="Design",
+        description="@SUM(A1)",
+        rounded_seconds=3600,
+        rate=Decimal("95"),
+        amount=Decimal("-95.00"),
+    )
+    statement = Statement(budget, parse_period("2026-11"), Decimal("100.00"), (line,), (), Decimal("5.00"))
+    rows = list(csv.reader(io.StringIO(statement_csv(statement))))
+    assert rows[0][3] == "Café =Cijfers"
+    data = next(r for r in rows if r and r[0] == "2026-11-05")
+    assert data[2] == '\'=HYPERLINK("x")' and data[4] == "'@SUM(A1)"
+    assert data[5:8] == ["1:00", "95.00", "-95.00"]
+    assert rows[2][:2] == ["opening balance", "100.00"] and rows[-1][:2] == ["closing balance", "5.00"]
+
+
+def test_passwords_verify_only_with_the_right_password() -> None:
+    hashed = hash_password("a long enough password")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "a long enough password")
+    assert not verify_password(hashed, "another password")
+    assert not verify_password("not a hash", "a long enough password")
+
+
+def test_hash_password_command_prints_a_usable_hash() -> None:
+    result = CliRunner().invoke(users_app, ["hash-password", "--stdin"], input="a long enough password\n")
+    assert result.exit_code == 0
+    hashed = result.output.strip()
+    assert verify_password(hashed, "a long enough password") and "a long enough password" not in result.output
+
+
+def test_hash_password_command_refuses_a_short_password() -> None:
+    result = CliRunner().invoke(users_app, ["hash-password", "--stdin"], input="short\n")
+    assert isinstance(result.exception, UserInputError)
