@@ -19,12 +19,11 @@ import threading
 from typing import Any
 
 import httpx
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
 
 from connector.logging import register_secret
 from connector.settings import Settings
 from connector.storage.token_store import TokenPair
+from connector.teamleader.authlib_compat import OAuth2Client, OAuthError
 from connector.teamleader.clock import Clock, SystemClock
 from connector.teamleader.errors import AuthError, ServerError, TokenRefused, TransportFailed
 from connector.teamleader.responses import error_text
