@@ -52,7 +52,9 @@ class Notifier:
     def send(self, notification: Notification) -> bool:
         """True when it was delivered to the webhook (or there is none to deliver to)."""
         _log.info(
-            "notification", event=notification.kind.value, text=notification.text, **notification.fields
+            f"notification.{notification.kind.value}",
+            text=notification.text,
+            fields=dict(notification.fields),
         )
         if self._url is None:
             return True

@@ -21,7 +21,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -103,7 +103,16 @@ class TopupWorker:
         self._checkpoint = checkpoint or (lambda _name: None)
 
     def run_once(self, limit: int = 100) -> int:
-        """Drive every due top-up (up to `limit`); how many were driven."""
+        """Drive every due top-up (up to `limit`); how many were driven.
+
+        On SQLite (one instance) the whole drain holds a lock file beside the database, so a second
+        process never drives a top-up whose lease expired while its worker is still alive.
+        """
+        sqlite = self._engine.dialect.name == "sqlite"
+        with process_lock(self._engine, "topup-worker") if sqlite else nullcontext(True) as alone:
+            return self._drain(limit) if alone else 0
+
+    def _drain(self, limit: int) -> int:
         driven = 0
         while driven < limit:
             with self._engine.begin() as conn:
@@ -118,11 +127,14 @@ class TopupWorker:
         return driven
 
     def drive(self, topup_id: str) -> Topup | None:
-        """Drive one top-up that this worker has claimed; its row when the worker let go."""
-        with ExitStack() as stack:
-            if self._engine.dialect.name == "postgresql" and not stack.enter_context(
-                process_lock(self._engine, f"topup:{topup_id}")
-            ):
+        """Drive one top-up that this worker has claimed; its row when the worker let go.
+
+        On PostgreSQL a session advisory lock on the top-up is held while it is driven: it dies
+        with the process, so a worker that lost its lease (paused, slow) still excludes others.
+        """
+        postgres = self._engine.dialect.name == "postgresql"
+        with process_lock(self._engine, f"topup:{topup_id}") if postgres else nullcontext(True) as alone:
+            if not alone:
                 return None
             try:
                 self._drive(topup_id)

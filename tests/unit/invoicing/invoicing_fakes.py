@@ -1,0 +1,281 @@
+"""Test doubles of the invoicing ports: a Teamleader that can fail on cue, budgets, a ledger sink.
+
+`FakeInvoices` keeps invoices in memory and applies Teamleader's rules that matter to the state
+machine (draft -> outstanding on book, numbers on booking, only drafts deleted). `fail(endpoint,
+how)` queues one failure for the next call: "unknown" (applied, then OutcomeUnknown), "lost"
+(not applied, OutcomeUnknown), "refused" (400) or "down" (TransportFailed, not sent).
+`TableCreditSink` writes credits to its own table with a unique source key, as the ledger does,
+so tests (and killed subprocesses) count credits from the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict, deque
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from connector.billing.budget import Budget, CreditOn, Guardrails, ReplenishMode, ReplenishSettings
+from connector.billing.entries import CustomerRef, CustomerType
+from connector.billing.money import Money
+from connector.billing.units import BudgetUnit
+from connector.teamleader.errors import NotFound, OutcomeUnknown, TransportFailed, ValidationFailed
+
+credit_metadata = MetaData()
+credit_line = Table(
+    "test_topup_credit_line",
+    credit_metadata,
+    Column("source_key", String(80), primary_key=True),
+    Column("budget_id", String(64), nullable=False),
+    Column("invoice_id", String(64), nullable=False),
+    Column("invoice_number", String(64)),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("reason", String(500)),
+)
+
+
+class TableCreditSink:
+    """A `CreditSink` with a unique source key per line, like the ledger's."""
+
+    def __init__(self, engine: Engine) -> None:
+        credit_metadata.create_all(engine)
+
+    def _insert(self, conn: Connection, **values: Any) -> None:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(credit_line).values(**values).on_conflict_do_nothing())
+
+    def credit(
+        self,
+        conn: Connection,
+        *,
+        budget_id: str,
+        topup_id: str,
+        invoice_id: str,
+        invoice_number: str | None,
+        amount_cents: int,
+        quantity_seconds: int | None,
+        now: datetime,
+    ) -> None:
+        self._insert(
+            conn,
+            source_key=f"topup:{topup_id}",
+            budget_id=budget_id,
+            invoice_id=invoice_id,
+            invoice_number=invoice_number,
+            amount_cents=amount_cents,
+        )
+
+    def reverse_credit(
+        self, conn: Connection, *, topup_id: str, invoice_id: str, reason: str, now: datetime
+    ) -> None:
+        credited = (
+            conn.execute(select(credit_line).where(credit_line.c.source_key == f"topup:{topup_id}"))
+            .mappings()
+            .one()
+        )
+        self._insert(
+            conn,
+            source_key=f"topup-rev:{topup_id}",
+            budget_id=credited["budget_id"],
+            invoice_id=invoice_id,
+            amount_cents=-credited["amount_cents"],
+            reason=reason,
+        )
+
+
+def credit_lines(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(select(credit_line)).mappings()]
+
+
+def credit_total(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.sum(credit_line.c.amount_cents), 0))).scalar_one())
+
+
+def make_budget(
+    budget_id: str = "b1",
+    *,
+    book: bool = True,
+    credit_on: CreditOn = CreditOn.BOOKED,
+    hours: bool = False,
+    mode: ReplenishMode = ReplenishMode.AUTO,
+    guardrails: Guardrails | None = None,
+    department_id: str = "dep-1",
+    tax_rate_id: str = "tax-21",
+    customer_id: str = "co-1",
+    end: date | None = None,
+    payment_term_days: int = 30,
+) -> Budget:
+    unit = BudgetUnit.hours(Money.of("95", "EUR")) if hours else BudgetUnit.money("EUR")
+    return Budget(
+        id=budget_id,
+        customer=CustomerRef(CustomerType.COMPANY, customer_id),
+        name=f"Support {budget_id}",
+        unit=unit,
+        start=date(2026, 1, 1),
+        end=end,
+        threshold=Decimal(5 if hours else 500),
+        replenish=ReplenishSettings(
+            mode=mode,
+            fixed_amount=Decimal(10 if hours else 2000),
+            department_id=department_id,
+            tax_rate_id=tax_rate_id,
+            payment_term_days=payment_term_days,
+            line_text="Top-up of {budget} for {customer}: {quantity}",
+            book=book,
+            credit_on=credit_on,
+        ),
+        guardrails=guardrails or Guardrails(),
+    )
+
+
+class FakeBudgets:
+    """A `BudgetLookup` over a dict."""
+
+    def __init__(self, *budgets: Budget) -> None:
+        self.budgets = {budget.id: budget for budget in budgets}
+
+    def budget(self, conn: Connection, budget_id: str) -> Budget | None:
+        return self.budgets.get(budget_id)
+
+    def customer_name(self, conn: Connection, budget: Budget) -> str:
+        return f"Customer {budget.customer.id}"
+
+
+class FakeInvoices:
+    """An in-memory Teamleader for the invoice endpoints, with queued failures."""
+
+    def __init__(self) -> None:
+        self.invoices: dict[str, dict[str, Any]] = {}
+        self.credit_notes: dict[str, dict[str, Any]] = {}
+        self.calls: Counter[str] = Counter()
+        self.failures: dict[str, deque[str]] = defaultdict(deque)
+        self.ignore_po_filter = False
+        self._ids = itertools.count(1)
+        self._numbers = itertools.count(1)
+
+    def fail(self, endpoint: str, *hows: str) -> None:
+        self.failures[endpoint].extend(hows)
+
+    def _failure(self, endpoint: str) -> str | None:
+        self.calls[endpoint] += 1
+        queue = self.failures[endpoint]
+        return queue.popleft() if queue else None
+
+    def _before(self, endpoint: str, how: str | None) -> None:
+        if how == "refused":
+            raise ValidationFailed(endpoint, 400, "tax rate does not belong to department")
+        if how == "down":
+            raise TransportFailed(endpoint, "connection refused", sent=False)
+        if how == "lost":
+            raise OutcomeUnknown(endpoint, "read timeout")
+
+    def draft_invoice(self, body: Mapping[str, Any]) -> str:
+        how = self._failure("invoices.draft")
+        self._before("invoices.draft", how)
+        invoice_id = f"inv-{next(self._ids)}"
+        self.invoices[invoice_id] = {
+            "id": invoice_id,
+            "status": "draft",
+            "invoice_number": None,
+            "purchase_order_number": body.get("purchase_order_number"),
+            "created_at": f"2026-11-25T10:00:{len(self.invoices):02d}+00:00",
+            "payments": [],
+            "body": dict(body),
+        }
+        if how == "unknown":
+            raise OutcomeUnknown("invoices.draft", "HTTP 500 after the write")
+        return invoice_id
+
+    def book_invoice(self, invoice_id: str, on: date) -> None:
+        how = self._failure("invoices.book")
+        self._before("invoices.book", how)
+        invoice = self._get("invoices.book", invoice_id)
+        if invoice["status"] != "draft":
+            raise ValidationFailed("invoices.book", 400, "only drafts can be booked")
+        invoice.update(status="outstanding", invoice_number=f"2026 / {next(self._numbers)}")
+        if how == "unknown":
+            raise OutcomeUnknown("invoices.book", "connection dropped")
+
+    def _get(self, endpoint: str, invoice_id: str) -> dict[str, Any]:
+        if invoice_id not in self.invoices:
+            raise NotFound(endpoint, 404, f"invoice {invoice_id} not found")
+        return self.invoices[invoice_id]
+
+    def invoice_info(self, invoice_id: str) -> Mapping[str, Any]:
+        self._before("invoices.info", self._failure("invoices.info"))
+        return dict(self._get("invoices.info", invoice_id))
+
+    def list_invoices(self, filters: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+        self._before("invoices.list", self._failure("invoices.list"))
+        rows = list(self.invoices.values())
+        if "purchase_order_number" in filters and not self.ignore_po_filter:
+            rows = [row for row in rows if row["purchase_order_number"] == filters["purchase_order_number"]]
+        if "term" in filters:
+            rows = [row for row in rows if filters["term"] in (row["purchase_order_number"] or "")]
+        return [dict(row) for row in rows[:100]]
+
+    def delete_invoice(self, invoice_id: str) -> None:
+        self._before("invoices.delete", self._failure("invoices.delete"))
+        invoice = self._get("invoices.delete", invoice_id)
+        if invoice["status"] != "draft":
+            raise ValidationFailed("invoices.delete", 400, "only drafts can be deleted")
+        del self.invoices[invoice_id]
+
+    def credit_note_info(self, credit_note_id: str) -> Mapping[str, Any]:
+        if credit_note_id not in self.credit_notes:
+            raise NotFound("creditNotes.info", 404, "no such credit note")
+        return self.credit_notes[credit_note_id]
+
+    # what a person does in Teamleader
+
+    def person_books(self, invoice_id: str) -> None:
+        self.invoices[invoice_id].update(status="outstanding", invoice_number=f"2026 / {next(self._numbers)}")
+
+    def person_pays(self, invoice_id: str) -> None:
+        self.invoices[invoice_id]["status"] = "matched"
+        self.invoices[invoice_id]["payments"] = [
+            {"payment": {"amount": Decimal("2420.00"), "currency": "EUR"}}
+        ]
+
+    def person_removes_payments(self, invoice_id: str) -> None:
+        self.invoices[invoice_id].update(status="outstanding", payments=[])
+
+    def person_credits(self, invoice_id: str, note_id: str) -> None:
+        self.invoices[invoice_id].update(status="matched")
+        self.credit_notes[note_id] = {
+            "id": note_id,
+            "credit_note_number": "CN 1",
+            "invoice": {"type": "invoice", "id": invoice_id},
+        }
+
+    def booked_count(self) -> int:
+        return sum(1 for row in self.invoices.values() if row["status"] != "draft")
+
+
+class FakeReference:
+    """A `ReferenceApi` with two departments and their tax rates."""
+
+    def list_departments(self) -> Sequence[Mapping[str, Any]]:
+        return [
+            {"id": "dep-1", "name": "Agency BV", "status": "active"},
+            {"id": "dep-2", "name": "Agency Labs", "status": "active"},
+            {"id": "dep-old", "name": "Closed", "status": "archived"},
+        ]
+
+    def list_tax_rates(self, department_id: str) -> Sequence[Mapping[str, Any]]:
+        rates = {
+            "dep-1": [
+                {"id": "tax-21", "description": "21%", "department": {"type": "department", "id": "dep-1"}}
+            ],
+            "dep-2": [
+                {"id": "tax-6", "description": "6%", "department": {"type": "department", "id": "dep-2"}}
+            ],
+        }
+        return rates.get(department_id, [])

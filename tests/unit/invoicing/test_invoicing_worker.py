@@ -1,0 +1,266 @@
+"""The top-up state machine against a fake Teamleader: one invoice and one credit, whatever fails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from invoicing_fakes import FakeBudgets, FakeInvoices, TableCreditSink, credit_lines, make_budget
+from sqlalchemy import Engine, select
+
+from connector.invoicing import CHECKPOINTS, TopupStatus, TopupWorker, plan_topup
+from connector.invoicing.outbox import load
+from connector.storage.tables.invoicing import topup_event
+
+
+class Crash(BaseException):
+    """Stands for the process dying at a checkpoint (not an Exception: nothing may catch it)."""
+
+
+def plan(engine: Engine, clock: Any, budget_id: str = "b1", cents: int = 200_000, **extra: Any) -> str:
+    with engine.begin() as conn:
+        topup_id = plan_topup(
+            conn,
+            budget_id=budget_id,
+            amount_cents=cents,
+            quantity_seconds=extra.pop("seconds", None),
+            reason="balance EUR 450.00 crossed threshold EUR 500.00",
+            now=clock(),
+            **extra,
+        )
+    assert topup_id is not None
+    return topup_id
+
+
+def worker(engine: Engine, api: FakeInvoices, clock: Any, *budgets: Any, **options: Any) -> TopupWorker:
+    return TopupWorker(
+        engine,
+        api,
+        FakeBudgets(*(budgets or (make_budget(),))),
+        TableCreditSink(engine),
+        clock=clock,
+        backoff=timedelta(seconds=10),
+        **options,
+    )
+
+
+def status(engine: Engine, topup_id: str) -> TopupStatus:
+    with engine.connect() as conn:
+        found = load(conn, topup_id)
+    assert found is not None
+    return found.status
+
+
+def test_a_planned_topup_becomes_one_booked_invoice_and_one_credit(db: Engine, clock: Any) -> None:
+    api = FakeInvoices()
+    topup_id = plan(db, clock)
+    assert worker(db, api, clock).run_once() == 1
+
+    [invoice] = api.invoices.values()
+    body = invoice["body"]
+    assert body["invoicee"] == {"customer": {"type": "company", "id": "co-1"}}
+    assert body["department_id"] == "dep-1"
+    assert body["payment_term"] == {"type": "after_invoice_date", "days": 30}
+    assert body["currency"] == {"code": "EUR"}
+    [line] = body["grouped_lines"][0]["line_items"]
+    assert "section" not in body["grouped_lines"][0]
+    assert line["tax_rate_id"] == "tax-21"
+    assert line["quantity"] == Decimal(1)
+    assert line["unit_price"] == {"amount": Decimal("2000.00"), "tax": "excluding"}
+    assert line["description"] == "Top-up of Support b1 for Customer co-1: EUR 2,000.00"
+    assert invoice["status"] == "outstanding"
+    with db.connect() as conn:
+        row = load(conn, topup_id)
+        events = conn.execute(
+            select(topup_event.c.to_status).where(topup_event.c.topup_id == topup_id)
+        ).scalars()
+        path = list(events)
+    assert row is not None and row.status is TopupStatus.CREDITED
+    assert body["purchase_order_number"] == row.marker and row.marker.startswith("PP-")
+    assert path == ["planned", "drafting", "drafted", "booking", "booked", "credited"]
+    assert [(c["source_key"], c["amount_cents"], c["invoice_number"]) for c in credit_lines(db)] == [
+        (f"topup:{topup_id}", 200_000, "2026 / 1")
+    ]
+
+
+def test_an_hours_budget_invoices_hours_at_the_hour_price(db: Engine, clock: Any) -> None:
+    api = FakeInvoices()
+    plan(db, clock, cents=95_000, seconds=10 * 3600)
+    worker(db, api, clock, make_budget(hours=True)).run_once()
+    [invoice] = api.invoices.values()
+    [line] = invoice["body"]["grouped_lines"][0]["line_items"]
+    assert (line["quantity"], line["unit_price"]["amount"]) == (Decimal(10), Decimal(95))
+    assert line["description"].endswith(": 10.00 h")
+
+
+def test_at_most_one_open_topup_per_budget_and_kind(db: Engine, clock: Any) -> None:
+    plan(db, clock)
+    with db.begin() as conn:
+        again = plan_topup(
+            conn, budget_id="b1", amount_cents=100, quantity_seconds=None, reason="x", now=clock()
+        )
+        other_kind = plan_topup(
+            conn,
+            budget_id="b1",
+            amount_cents=100,
+            quantity_seconds=None,
+            reason="x",
+            kind="overage",
+            period_key="2026-10",
+            now=clock(),
+        )
+    assert again is None
+    assert other_kind is not None
+    worker(db, FakeInvoices(), clock).run_once()
+    with db.begin() as conn:
+        assert plan_topup(
+            conn, budget_id="b1", amount_cents=100, quantity_seconds=None, reason="x", now=clock()
+        )
+
+
+@pytest.mark.parametrize("how", ["unknown", "lost", "down"])
+@pytest.mark.parametrize("endpoint", ["invoices.draft", "invoices.book"])
+def test_a_doubtful_write_is_looked_up_before_it_is_sent_again(
+    db: Engine, clock: Any, endpoint: str, how: str
+) -> None:
+    api = FakeInvoices()
+    api.fail(endpoint, how)
+    topup_id = plan(db, clock)
+    work = worker(db, api, clock)
+    work.run_once()
+    assert status(db, topup_id) in (TopupStatus.DRAFTING, TopupStatus.BOOKING)
+    assert work.run_once() == 0, "a postponed top-up waits for its next attempt"
+    clock.advance(seconds=11)
+    work.run_once()
+    assert status(db, topup_id) is TopupStatus.CREDITED
+    assert len(api.invoices) == 1
+    assert api.booked_count() == 1
+    assert len(credit_lines(db)) == 1
+    applied = how == "unknown"
+    assert api.calls[endpoint] == (1 if applied else 2)
+
+
+def test_the_marker_is_found_by_term_when_the_po_filter_is_ignored(db: Engine, clock: Any) -> None:
+    api = FakeInvoices()
+    api.ignore_po_filter = True
+    api.draft_invoice({"purchase_order_number": "PO-of-someone-else"})
+    api.fail("invoices.draft", "unknown")
+    topup_id = plan(db, clock)
+    work = worker(db, api, clock)
+    work.run_once()
+    clock.advance(minutes=1)
+    work.run_once()
+    assert status(db, topup_id) is TopupStatus.CREDITED
+    assert api.calls["invoices.draft"] == 2
+    assert len(api.invoices) == 2
+
+
+def test_a_refused_draft_fails_with_its_reason_and_is_not_sent_twice(db: Engine, clock: Any) -> None:
+    api = FakeInvoices()
+    api.fail("invoices.draft", "refused")
+    topup_id = plan(db, clock)
+    worker(db, api, clock).run_once()
+    with db.connect() as conn:
+        row = load(conn, topup_id)
+    assert row is not None and row.status is TopupStatus.FAILED
+    assert row.last_error is not None and "tax rate does not belong" in row.last_error
+    clock.advance(hours=2)
+    assert worker(db, api, clock).run_once() == 0
+    assert api.calls["invoices.draft"] == 1
+
+
+def test_a_topup_fails_after_the_last_attempt_only_when_no_invoice_exists(db: Engine, clock: Any) -> None:
+    api = FakeInvoices()
+    api.fail("invoices.draft", "lost", "lost", "lost")
+    topup_id = plan(db, clock)
+    work = worker(db, api, clock, max_attempts=3)
+    for _ in range(4):
+        work.run_once()
+        clock.advance(hours=1)
+    with db.connect() as conn:
+        row = load(conn, topup_id)
+    assert row is not None and row.status is TopupStatus.FAILED
+    assert row.last_error is not None and "no invoice after 3 attempts" in row.last_error
+    assert api.invoices == {}
+
+
+def test_an_unreachable_teamleader_postpones_with_growing_backoff(db: Engine, clock: Any) -> None:
+    api = FakeInvoices()
+    api.fail("invoices.draft", "lost")
+    api.fail("invoices.list", "down", "down")
+    topup_id = plan(db, clock)
+    work = worker(db, api, clock)
+    delays = []
+    for _ in range(3):
+        work.run_once()
+        with db.connect() as conn:
+            row = load(conn, topup_id)
+        assert row is not None and row.next_attempt_at is not None
+        delays.append(row.next_attempt_at - clock())
+        clock.now = row.next_attempt_at
+    assert delays == [timedelta(seconds=10), timedelta(seconds=10), timedelta(seconds=10)]
+    assert row.status is TopupStatus.DRAFTING
+    work.run_once()
+    assert status(db, topup_id) is TopupStatus.CREDITED
+
+
+@pytest.mark.parametrize("point", CHECKPOINTS)
+def test_a_crash_at_any_point_ends_in_one_invoice_and_one_credit(db: Engine, clock: Any, point: str) -> None:
+    api = FakeInvoices()
+    topup_id = plan(db, clock)
+
+    def crash(name: str) -> None:
+        if name == point:
+            raise Crash(name)
+
+    with pytest.raises(Crash):
+        worker(db, api, clock, checkpoint=crash, name="w1", lease=timedelta(minutes=5)).run_once()
+    restarted = worker(db, api, clock, name="w2")
+    assert restarted.run_once() == 0, "the dead worker's lease holds until it expires"
+    clock.advance(minutes=6)
+    restarted.run_once()
+    assert status(db, topup_id) is TopupStatus.CREDITED
+    assert len(api.invoices) == 1 and api.booked_count() == 1
+    assert len(credit_lines(db)) == 1
+
+
+def test_a_restarted_worker_with_the_same_name_resumes_at_once(db: Engine, clock: Any) -> None:
+    api = FakeInvoices()
+    topup_id = plan(db, clock)
+
+    def crash(name: str) -> None:
+        if name == "draft-sent":
+            raise Crash(name)
+
+    with pytest.raises(Crash):
+        worker(db, api, clock, checkpoint=crash, name="host:worker").run_once()
+    worker(db, api, clock, name="host:worker").run_once()
+    assert status(db, topup_id) is TopupStatus.CREDITED
+    assert api.calls["invoices.draft"] == 1
+
+
+def test_a_live_worker_keeps_its_topup_even_after_its_lease_expired(db: Engine, clock: Any) -> None:
+    api = FakeInvoices()
+    topup_id = plan(db, clock)
+    second = worker(db, api, clock, name="w2")
+    driven_by_second: list[int] = []
+
+    def meanwhile(name: str) -> None:
+        if name == "drafting":
+            clock.advance(minutes=10)
+            driven_by_second.append(second.run_once())
+
+    worker(db, api, clock, name="w1", checkpoint=meanwhile, lease=timedelta(minutes=5)).run_once()
+    assert driven_by_second == [0]
+    assert status(db, topup_id) is TopupStatus.CREDITED
+    assert len(api.invoices) == 1
+    assert len(credit_lines(db)) == 1
+
+
+def test_checkpoints_come_in_the_order_of_the_machine(db: Engine, clock: Any) -> None:
+    seen: list[str] = []
+    plan(db, clock)
+    worker(db, FakeInvoices(), clock, checkpoint=seen.append).run_once()
+    assert tuple(seen) == CHECKPOINTS
