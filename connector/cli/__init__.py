@@ -15,6 +15,7 @@ from connector.cli import auth, config, db, webhooks
 from connector.cli.demo import demo
 from connector.cli.sandbox import sandbox
 from connector.cli.sync import sync as sync_command
+from connector.cli.topups import app as topups_app
 from connector.errors import PrepaidError
 
 __all__ = ["app", "main"]
@@ -50,6 +51,7 @@ app.command("demo")(demo)
 app.command("sync")(sync_command)
 app.add_typer(webhooks.app, name="webhooks")
 app.command("sandbox")(sandbox)
+app.add_typer(topups_app, name="topups")
 
 
 def main() -> None:

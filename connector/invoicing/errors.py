@@ -55,6 +55,6 @@ class InvalidReplenishSettings(UserInputError):
         self.field = field
         self.problem = problem
         super().__init__(
-            f"replenish.{field}: {problem}; `prepaid sync` refreshes the reference data, and the "
-            "budgets file must use ids from Teamleader's Settings > Departments and Tax rates"
+            f"replenish.{field}: {problem}; use the ids that Teamleader shows under Settings > "
+            "Departments and Tax rates in the budget's replenish settings"
         )

@@ -65,7 +65,7 @@ class Notifier:
         except httpx.HTTPError as error:
             _log.warning(
                 "notification.not_delivered",
-                event=notification.kind.value,
+                kind=notification.kind.value,
                 error=str(error),
                 hint="check PREPAID_NOTIFY_URL; the notification is only in this log",
             )

@@ -59,6 +59,10 @@ class TopupOperator:
         with self._engine.connect() as conn:
             return outbox.list_topups(conn, budget_id=budget_id, status=status)
 
+    def get(self, topup_id: str) -> Topup:
+        """One top-up, or `TopupNotFound`."""
+        return self._load(topup_id)
+
     def _load(self, topup_id: str) -> Topup:
         with self._engine.connect() as conn:
             found = outbox.load(conn, topup_id)
