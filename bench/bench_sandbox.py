@@ -15,6 +15,8 @@ import sys
 import time
 from datetime import date
 
+import httpx
+
 from connector.sandbox.config import SeedParams
 from connector.sandbox.seed import build_state
 
@@ -91,8 +93,6 @@ def main() -> int:
     try:
         assert process.stdout is not None
         url = process.stdout.readline().rsplit(" ", 1)[-1].strip()
-        import httpx
-
         token = httpx.post(f"{url}/_sandbox/tokens", timeout=30).json()["access_token"]
         cases = [
             ("timeTracking.list", {"page": {"size": 20, "number": 3}}),
