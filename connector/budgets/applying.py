@@ -1,0 +1,216 @@
+"""The sync's entry point: re-evaluate changed time entries against every budget they concern.
+
+`EntryApplier.apply` works in batches, each in its own short transaction: one read of the
+entries, one of the budgets of their customers (cached for the whole call), one of their
+allocations, then the pure decisions of `connector.billing`, then one `executemany` per table.
+A replayed entry revision decides UNCHANGED and writes nothing, so applying twice is free. When
+another process wrote the same allocations first, the batch is rolled back and its entries are
+decided again one by one from fresh reads. `reconcile_ids` finds what a crash between the sync's
+commit and this call left behind: entries whose revision differs from what their allocation saw,
+and entries of budgeted customers that no allocation has seen at all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from connector.billing import (
+    Allocation,
+    Budget,
+    BudgetStatus,
+    CustomerRef,
+    Decision,
+    Outcome,
+    TimeEntry,
+    on_entry_synced,
+)
+from connector.budgets.repository import chunks, entries_by_id, load_allocations, load_budgets
+from connector.budgets.thresholds import Crossing, after_change
+from connector.budgets.writer import Lost, Planned, write_decisions
+from connector.logging import get_logger
+from connector.storage.tables.budgets import budget, entry_allocation
+from connector.storage.tables.sync import time_entry
+
+__all__ = ["ApplyReport", "EntryApplier", "reconcile_ids"]
+
+_log = get_logger(__name__)
+BATCH = 2000
+_RETRIES = 3
+
+Decide = Callable[[Budget, TimeEntry, Allocation | None, datetime], Decision]
+
+
+def _synced(b: Budget, e: TimeEntry, a: Allocation | None, at: datetime) -> Decision:
+    return on_entry_synced(b, e, a, at=at)
+
+
+@dataclass
+class ApplyReport:
+    """What one call changed: outcome counts, entries it could not settle, threshold crossings."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    conflicts: list[str] = field(default_factory=list)
+    crossings: list[Crossing] = field(default_factory=list)
+    flagged: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(n for outcome, n in self.outcomes.items() if outcome != Outcome.UNCHANGED.value)
+
+
+class _Budgets:
+    """Budgets by customer, loaded once per call for the customers a batch names."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, Budget] = {}
+        self.by_customer: dict[CustomerRef, list[Budget]] = {}
+
+    def load(self, conn: Connection, customers: set[CustomerRef], ids: set[str]) -> None:
+        missing = customers - self.by_customer.keys()
+        if missing:
+            for customer in missing:
+                self.by_customer[customer] = []
+            for b in load_budgets(conn, customers=missing):
+                self.by_customer[b.customer].append(b)
+                self.by_id[b.id] = b
+        unknown = ids - self.by_id.keys()
+        if unknown:
+            for b in load_budgets(conn, ids=unknown):
+                self.by_id[b.id] = b
+
+
+class EntryApplier:
+    """Decides and stores, in batches; `decide` is `on_entry_synced` unless a caller re-evaluates."""
+
+    def __init__(self, engine: Engine, *, actor: str = "sync", clock: Callable[[], datetime]) -> None:
+        self._engine = engine
+        self._actor = actor
+        self._clock = clock
+
+    def apply(
+        self, entry_ids: Sequence[str], *, decide: Decide = _synced, budget_ids: set[str] | None = None
+    ) -> ApplyReport:
+        """Re-evaluate these entries (against `budget_ids` only, when given)."""
+        report = ApplyReport()
+        cache = _Budgets()
+        unique = list(dict.fromkeys(entry_ids))
+        for batch in chunks(unique, BATCH):
+            try:
+                with self._engine.begin() as conn:
+                    self._batch(conn, batch, cache, decide, budget_ids, report)
+            except (Lost, IntegrityError):
+                _log.info("budgets.apply.retry_one_by_one", entries=len(batch))
+                for entry_id in batch:
+                    self._one(entry_id, cache, decide, budget_ids, report)
+        return report
+
+    def _one(
+        self, entry_id: str, cache: _Budgets, decide: Decide, budget_ids: set[str] | None, report: ApplyReport
+    ) -> None:
+        for _attempt in range(_RETRIES):
+            try:
+                with self._engine.begin() as conn:
+                    self._batch(conn, [entry_id], cache, decide, budget_ids, report)
+                return
+            except (Lost, IntegrityError) as error:
+                reason = str(error.orig) if isinstance(error, IntegrityError) else str(error)
+        report.conflicts.append(entry_id)
+        _log.warning(
+            "budgets.apply.conflict",
+            entry_id=entry_id,
+            reason=reason,
+            hint="run `prepaid entries list` to see the entry; `prepaid budgets reconcile` retries",
+        )
+
+    def _plan(
+        self, conn: Connection, ids: Sequence[str], cache: _Budgets, decide: Decide, only: set[str] | None
+    ) -> list[Planned]:
+        entries = entries_by_id(conn, ids)
+        holders = set(
+            conn.execute(
+                select(entry_allocation.c.budget_id).where(
+                    entry_allocation.c.time_entry_id.in_(list(entries))
+                )
+            ).scalars()
+        )
+        cache.load(conn, {e.customer for e in entries.values() if e.customer is not None}, holders)
+        currencies = {b.id: b.unit.currency for b in cache.by_id.values()}
+        allocations = load_allocations(conn, list(entries), currencies)
+        held: dict[str, list[str]] = {}
+        for budget_id, entry_id in allocations:
+            held.setdefault(entry_id, []).append(budget_id)
+        at = self._clock()
+        planned: list[Planned] = []
+        for entry in entries.values():
+            candidates = (
+                {b.id: b for b in cache.by_customer.get(entry.customer, [])} if entry.customer else {}
+            )
+            for budget_id in held.get(entry.id, ()):
+                candidates[budget_id] = cache.by_id[budget_id]
+            for b in candidates.values():
+                if only is not None and b.id not in only:
+                    continue
+                previous = allocations.get((b.id, entry.id))
+                planned.append(Planned(b, entry, previous, decide(b, entry, previous, at)))
+        return planned
+
+    def _batch(
+        self,
+        conn: Connection,
+        ids: Sequence[str],
+        cache: _Budgets,
+        decide: Decide,
+        only: set[str] | None,
+        report: ApplyReport,
+    ) -> None:
+        planned = self._plan(conn, ids, cache, decide, only)
+        changing = [p for p in planned if p.decision.allocation is not None]
+        budgets = {p.budget.id: p.budget for p in changing if p.decision.lines}
+        at = self._clock()
+        crossings = after_change(
+            conn, budgets, lambda: write_decisions(conn, changing, actor=self._actor, at=at), now=at
+        )
+        for p in planned:
+            report.outcomes[p.decision.outcome.value] += 1
+            if p.decision.outcome is Outcome.FLAGGED:
+                report.flagged.append((p.budget.name, p.entry.id, p.decision.note))
+        report.crossings.extend(crossings)
+
+
+def reconcile_ids(conn: Connection, *, limit: int | None = None) -> list[str]:
+    """Entries the ledger has not caught up with: a revision no allocation saw yet."""
+    stale = (
+        select(entry_allocation.c.time_entry_id)
+        .join(time_entry, time_entry.c.id == entry_allocation.c.time_entry_id)
+        .where(entry_allocation.c.seen_revision != time_entry.c.revision)
+    )
+    seen = select(entry_allocation.c.time_entry_id).where(
+        entry_allocation.c.budget_id == budget.c.id,
+        entry_allocation.c.time_entry_id == time_entry.c.id,
+    )
+    unseen = (
+        select(time_entry.c.id)
+        .join(
+            budget,
+            and_(
+                budget.c.customer_type == time_entry.c.customer_type,
+                budget.c.customer_id == time_entry.c.customer_id,
+            ),
+        )
+        .where(
+            budget.c.status == BudgetStatus.ACTIVE.value,
+            time_entry.c.deleted_at.is_(None),
+            time_entry.c.billing_type.is_(None),
+            time_entry.c.started_on >= budget.c.start_on,
+            or_(budget.c.end_on.is_(None), time_entry.c.started_on <= budget.c.end_on),
+            ~seen.exists(),
+        )
+    )
+    ids = list(dict.fromkeys([*conn.execute(stale).scalars(), *conn.execute(unseen).scalars()]))
+    return ids if limit is None else ids[:limit]

@@ -1,0 +1,285 @@
+"""The read side: balances of every budget, entries with their state, ledgers, forecasts, statements.
+
+Balances are sums over the ledger (settled) and over pending allocations' values (what the
+provisional balance subtracts), both computed by the database in one grouped query each, so
+listing a thousand budgets costs three queries. Figures are integer measures of each budget
+(cents, or seconds for an hours budget); the command line and the web adapter format them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from connector.billing import (
+    Budget,
+    BudgetUnit,
+    Forecast,
+    LedgerLine,
+    LineKind,
+    Money,
+    UnitKind,
+    forecast,
+)
+from connector.budgets.repository import balances, pending_values
+from connector.storage.tables.budgets import budget, entry_allocation, ledger_line
+from connector.storage.tables.sync import company, contact, time_entry, tl_user, work_type
+
+__all__ = [
+    "BalanceRow",
+    "EntryRow",
+    "StatementData",
+    "balance_rows",
+    "customer_names",
+    "entry_rows",
+    "forecast_of",
+    "ledger_rows",
+    "lines_of",
+    "statement_data",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceRow:
+    """One budget's figures in its measure (cents, or seconds for an hours budget)."""
+
+    budget_id: str
+    name: str
+    customer: str
+    unit: UnitKind
+    currency: str
+    status: str
+    threshold: int
+    settled: int
+    provisional: int
+    pending: int
+    settled_cents: int
+
+    def format(self, measure: int) -> str:
+        if self.unit is UnitKind.HOURS:
+            return f"{(Decimal(measure) / 3600).quantize(Decimal('0.01'))} h"
+        return Money.from_cents(measure, self.currency).format()
+
+
+def balance_rows(conn: Connection, budget_ids: Sequence[str] | None = None) -> list[BalanceRow]:
+    """Every budget's settled and provisional balance: three queries whatever the count."""
+    query = select(
+        budget.c.id,
+        budget.c.name,
+        budget.c.customer_type,
+        budget.c.customer_id,
+        budget.c.unit,
+        budget.c.currency,
+        budget.c.status,
+        budget.c.threshold_measure,
+    ).order_by(budget.c.id)
+    if budget_ids is not None:
+        query = query.where(budget.c.id.in_(list(budget_ids)))
+    ids = None if budget_ids is None else list(budget_ids)
+    sums, pending = balances(conn, ids), pending_values(conn, ids)
+    rows = []
+    for r in conn.execute(query):
+        unit = UnitKind(r[4])
+        cents, seconds = sums.get(r[0], (0, 0))
+        p_cents, p_seconds, count = pending.get(r[0], (0, 0, 0))
+        settled = seconds if unit is UnitKind.HOURS else cents
+        coming = p_seconds if unit is UnitKind.HOURS else p_cents
+        rows.append(
+            BalanceRow(r[0], r[1], f"{r[2]}:{r[3]}", unit, r[5], r[6], r[7], settled, settled - coming, count, cents)
+        )
+    return rows
+
+
+def customer_names(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Display names of companies and contacts by (type, id); unknown ones are left out."""
+    names: dict[tuple[str, str], str] = {}
+    companies = [i for t, i in keys if t == "company"]
+    contacts = [i for t, i in keys if t == "contact"]
+    if companies:
+        for cid, name in conn.execute(select(company.c.id, company.c.name).where(company.c.id.in_(companies))):
+            names[("company", cid)] = name
+    if contacts:
+        query = select(contact.c.id, contact.c.first_name, contact.c.last_name).where(contact.c.id.in_(contacts))
+        for cid, first, last in conn.execute(query):
+            names[("contact", cid)] = " ".join(p for p in (first, last) if p)
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """A time entry in one budget, with its value there (`amount_cents` None: needs a rate)."""
+
+    budget_id: str
+    entry_id: str
+    state: str
+    day: date
+    person: str
+    work_type: str
+    description: str
+    duration_seconds: int
+    rounded_seconds: int | None
+    rate_cents: int | None
+    amount_cents: int | None
+    flags: tuple[str, ...]
+    needs_rate: bool
+    note: str | None
+    customer: str
+    deleted: bool
+
+
+def entry_rows(
+    conn: Connection,
+    *,
+    budget_id: str | None = None,
+    customer: tuple[str, str] | None = None,
+    state: str | None = None,
+    flagged: bool = False,
+    entry_ids: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[EntryRow]:
+    """Allocations joined with their entries, people and work types; newest first."""
+    a, e = entry_allocation, time_entry
+    person = func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
+    query = (
+        select(
+            a.c.budget_id,
+            a.c.time_entry_id,
+            a.c.state,
+            e.c.started_on,
+            person,
+            work_type.c.name,
+            e.c.description,
+            e.c.duration_seconds,
+            a.c.rounded_seconds,
+            a.c.pending_seconds,
+            a.c.rate_cents,
+            a.c.amount_cents,
+            a.c.pending_cents,
+            a.c.flags,
+            a.c.needs_rate,
+            a.c.note,
+            e.c.customer_type,
+            e.c.customer_id,
+            e.c.deleted_at,
+        )
+        .join(e, e.c.id == a.c.time_entry_id)
+        .outerjoin(tl_user, tl_user.c.id == e.c.user_id)
+        .outerjoin(work_type, work_type.c.id == e.c.work_type_id)
+        .where(a.c.state != "released")
+        .order_by(e.c.started_on.desc(), a.c.time_entry_id.desc())
+    )
+    if budget_id is not None:
+        query = query.where(a.c.budget_id == budget_id)
+    if customer is not None:
+        query = query.join(budget, budget.c.id == a.c.budget_id).where(
+            and_(budget.c.customer_type == customer[0], budget.c.customer_id == customer[1])
+        )
+    if state is not None:
+        query = query.where(a.c.state == state)
+    if flagged:
+        query = query.where(a.c.flags != "")
+    if entry_ids is not None:
+        query = query.where(a.c.time_entry_id.in_(list(entry_ids)))
+    if limit is not None:
+        query = query.limit(limit)
+    rows = []
+    for r in conn.execute(query):
+        subtracted = r[2] == "subtracted"
+        rows.append(
+            EntryRow(
+                budget_id=r[0],
+                entry_id=r[1],
+                state=r[2],
+                day=r[3],
+                person=r[4] or "",
+                work_type=r[5] or "",
+                description=r[6] or "",
+                duration_seconds=r[7],
+                rounded_seconds=r[8] if subtracted else r[9],
+                rate_cents=r[10],
+                amount_cents=r[11] if subtracted else r[12],
+                flags=tuple(f for f in (r[13] or "").split(",") if f),
+                needs_rate=bool(r[14]),
+                note=r[15],
+                customer=f"{r[16]}:{r[17]}",
+                deleted=r[18] is not None,
+            )
+        )
+    return rows
+
+
+def ledger_rows(conn: Connection, budget_id: str) -> list[dict[str, Any]]:
+    """Every line of a budget, oldest first, as stored."""
+    query = select(ledger_line).where(ledger_line.c.budget_id == budget_id).order_by(ledger_line.c.id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def lines_of(conn: Connection, b: Budget) -> list[LedgerLine]:
+    """The budget's lines as domain lines (for the forecast and FIFO funding)."""
+    return [
+        LedgerLine(
+            budget_id=r["budget_id"],
+            kind=LineKind(r["kind"]),
+            amount=Money.from_cents(r["amount_cents"], r["currency"]),
+            seconds=r["seconds"],
+            source_key=r["source_key"],
+            actor=r["actor"],
+            at=r["at"],
+            entry_id=r["time_entry_id"],
+            invoice_id=r["invoice_id"],
+            reason=r["reason"] or "",
+        )
+        for r in ledger_rows(conn, b.id)
+    ]
+
+
+def forecast_of(conn: Connection, b: Budget, *, today: date, window_days: int = 30) -> Forecast:
+    return forecast(b, lines_of(conn, b), today=today, window_days=window_days)
+
+
+@dataclass(frozen=True)
+class StatementData:
+    """A budget's account for the local days [start, end]: opening + every line = closing."""
+
+    budget: Budget
+    start: date
+    end: date
+    opening: int
+    lines: list[dict[str, Any]]
+    topups: list[dict[str, Any]]
+    closing: int
+
+
+def _measure(unit: BudgetUnit, row: dict[str, Any]) -> int:
+    return int(row["seconds"]) if unit.is_hours else int(row["amount_cents"])
+
+
+def statement_data(conn: Connection, b: Budget, start: date, end: date) -> StatementData:
+    """Opening, the entry lines with who/what/when, the credits, and the closing of a period."""
+    person = func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
+    query = (
+        select(ledger_line, time_entry.c.started_on, time_entry.c.description.label("entry_description"),
+               person.label("person"), work_type.c.name.label("work_type"))
+        .outerjoin(time_entry, time_entry.c.id == ledger_line.c.time_entry_id)
+        .outerjoin(tl_user, tl_user.c.id == time_entry.c.user_id)
+        .outerjoin(work_type, work_type.c.id == time_entry.c.work_type_id)
+        .where(ledger_line.c.budget_id == b.id)
+        .order_by(ledger_line.c.id)
+    )
+    opening, lines, topups = 0, [], []
+    for row in conn.execute(query).mappings():
+        line = dict(row)
+        day = line["at"].astimezone(b.zone).date()
+        line["day"] = day
+        if day < start:
+            opening += _measure(b.unit, line)
+        elif day <= end:
+            (topups if line["kind"] == LineKind.TOPUP_CREDIT.value else lines).append(line)
+    closing = opening + sum(_measure(b.unit, line) for line in [*lines, *topups])
+    return StatementData(b, start, end, opening, lines, topups, closing)
+

@@ -1,0 +1,252 @@
+"""The budgets area's queries: batched reads and `executemany` writes over the ledger tables.
+
+Everything takes an open `Connection`, so the caller decides the transaction. Reads come in
+batches (`IN` lists of at most `CHUNK` ids) and writes go in one `executemany` per statement,
+because the sync hands over thousands of entries at once and a round trip per entry would not
+scale. Allocation updates compare and swap on `version`; a lost race shows as a row count that
+does not match, which the caller turns into a retry or a clear message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+
+from connector.billing import Allocation, Budget, BudgetStatus, CustomerRef, LedgerLine, TimeEntry
+from connector.budgets.codec import (
+    allocation_from_row,
+    budget_from_row,
+    budget_values,
+    entry_from_row,
+    line_values,
+    rule_criteria,
+    rule_from_criteria,
+)
+from connector.storage.tables.budgets import budget, budget_rule, entry_allocation, ledger_line
+from connector.storage.tables.sync import time_entry
+
+__all__ = [
+    "CHUNK",
+    "balances",
+    "chunks",
+    "entries_by_id",
+    "insert_allocations",
+    "insert_budget",
+    "insert_lines",
+    "load_allocations",
+    "load_budgets",
+    "pending_values",
+    "update_allocations",
+    "update_budget",
+]
+
+CHUNK = 900
+T = TypeVar("T")
+
+_ENTRY_COLUMNS = [
+    time_entry.c.id,
+    time_entry.c.user_id,
+    time_entry.c.work_type_id,
+    time_entry.c.started_on,
+    time_entry.c.started_at,
+    time_entry.c.duration_seconds,
+    time_entry.c.description,
+    time_entry.c.subject_type,
+    time_entry.c.customer_type,
+    time_entry.c.customer_id,
+    time_entry.c.invoiceable,
+    time_entry.c.billing_type,
+    time_entry.c.billing_invoice_id,
+    time_entry.c.hourly_rate_cents,
+    time_entry.c.hourly_rate_currency,
+    time_entry.c.revision,
+    time_entry.c.deleted_at,
+]
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def load_budgets(
+    conn: Connection,
+    *,
+    ids: Collection[str] | None = None,
+    customers: Collection[CustomerRef] | None = None,
+    status: BudgetStatus | None = None,
+) -> list[Budget]:
+    """Budgets (with the rule versions they name), filtered by id, customer or status."""
+    query = select(budget).order_by(budget.c.id)
+    if ids is not None:
+        query = query.where(budget.c.id.in_(list(ids)))
+    if customers is not None:
+        query = query.where(budget.c.customer_id.in_(sorted({c.id for c in customers})))
+    if status is not None:
+        query = query.where(budget.c.status == status.value)
+    rows = list(conn.execute(query).mappings())
+    if customers is not None:
+        wanted = {(c.type.value, c.id) for c in customers}
+        rows = [r for r in rows if (r["customer_type"], r["customer_id"]) in wanted]
+    if not rows:
+        return []
+    rule_query = select(budget_rule)
+    if ids is not None or customers is not None:
+        rule_query = rule_query.where(budget_rule.c.budget_id.in_([r["id"] for r in rows]))
+    rules: dict[str, dict[tuple[str, int], Any]] = {}
+    for rule in conn.execute(rule_query).mappings():
+        rules.setdefault(rule["budget_id"], {})[(rule["rule_id"], rule["version"])] = rule_from_criteria(
+            rule["rule_id"], rule["version"], rule["criteria"]
+        )
+    return [budget_from_row(row, rules.get(row["id"], {})) for row in rows]
+
+
+def _insert_rules(conn: Connection, b: Budget, *, actor: str, at: datetime) -> None:
+    if not b.rules:
+        return
+    known = set(
+        conn.execute(
+            select(budget_rule.c.rule_id, budget_rule.c.version).where(budget_rule.c.budget_id == b.id)
+        )
+    )
+    fresh = [
+        {
+            "budget_id": b.id,
+            "rule_id": rule.id,
+            "version": rule.version,
+            "criteria": rule_criteria(rule),
+            "created_at": at,
+            "created_by": actor[:200],
+        }
+        for rule in b.rules
+        if (rule.id, rule.version) not in known
+    ]
+    if fresh:
+        conn.execute(insert(budget_rule), fresh)
+
+
+def insert_budget(conn: Connection, b: Budget, *, actor: str, at: datetime) -> None:
+    conn.execute(
+        insert(budget).values(
+            **budget_values(b), created_at=at, created_by=actor[:200], updated_at=at, updated_by=actor[:200]
+        )
+    )
+    _insert_rules(conn, b, actor=actor, at=at)
+
+
+def update_budget(conn: Connection, b: Budget, *, expected_version: int, actor: str, at: datetime) -> bool:
+    """Store `b` (whose version is the next one) if nobody changed the budget since version
+    `expected_version`; False when somebody did."""
+    values = budget_values(b)
+    del values["id"]
+    result = conn.execute(
+        update(budget)
+        .where(budget.c.id == b.id, budget.c.version == expected_version)
+        .values(**values, updated_at=at, updated_by=actor[:200])
+    )
+    if result.rowcount != 1:
+        return False
+    _insert_rules(conn, b, actor=actor, at=at)
+    return True
+
+
+def entries_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, TimeEntry]:
+    found: dict[str, TimeEntry] = {}
+    for part in chunks(ids):
+        for row in conn.execute(select(*_ENTRY_COLUMNS).where(time_entry.c.id.in_(list(part)))).mappings():
+            found[row["id"]] = entry_from_row(row)
+    return found
+
+
+def load_allocations(
+    conn: Connection, entry_ids: Sequence[str], currencies: Mapping[str, str]
+) -> dict[tuple[str, str], Allocation]:
+    """Every allocation of these entries, keyed by (budget id, entry id)."""
+    found: dict[tuple[str, str], Allocation] = {}
+    for part in chunks(entry_ids):
+        query = select(entry_allocation).where(entry_allocation.c.time_entry_id.in_(list(part)))
+        for row in conn.execute(query).mappings():
+            currency = currencies.get(row["budget_id"])
+            if currency is not None:
+                found[(row["budget_id"], row["time_entry_id"])] = allocation_from_row(row, currency)
+    return found
+
+
+def insert_allocations(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(entry_allocation), list(rows))
+
+
+_CAS = (
+    update(entry_allocation)
+    .where(
+        and_(
+            entry_allocation.c.budget_id == bindparam("b_budget_id"),
+            entry_allocation.c.time_entry_id == bindparam("b_time_entry_id"),
+            entry_allocation.c.version == bindparam("b_expected_version"),
+        )
+    )
+    .values(
+        {
+            column.name: bindparam(column.name)
+            for column in entry_allocation.c
+            if column.name not in ("budget_id", "time_entry_id")
+        }
+    )
+)
+
+
+def update_allocations(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Compare-and-swap updates (each row holds `expected_version`); how many rows matched."""
+    if not rows:
+        return 0
+    params = []
+    for row in rows:
+        values = {k: v for k, v in row.items() if k not in ("budget_id", "time_entry_id", "expected_version")}
+        values.update(
+            b_budget_id=row["budget_id"],
+            b_time_entry_id=row["time_entry_id"],
+            b_expected_version=row["expected_version"],
+        )
+        params.append(values)
+    if len(params) == 1:
+        return int(conn.execute(_CAS, params[0]).rowcount)
+    return int(conn.execute(_CAS, params).rowcount)
+
+
+def insert_lines(conn: Connection, lines: Iterable[LedgerLine]) -> None:
+    rows = [line_values(line) for line in lines]
+    if rows:
+        conn.execute(insert(ledger_line), rows)
+
+
+def balances(conn: Connection, budget_ids: Collection[str] | None = None) -> dict[str, tuple[int, int]]:
+    """(cents, seconds) summed over the ledger per budget: the settled balance, from SQL."""
+    query = select(
+        ledger_line.c.budget_id, func.sum(ledger_line.c.amount_cents), func.sum(ledger_line.c.seconds)
+    ).group_by(ledger_line.c.budget_id)
+    if budget_ids is not None:
+        query = query.where(ledger_line.c.budget_id.in_(list(budget_ids)))
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in conn.execute(query)}
+
+
+def pending_values(
+    conn: Connection, budget_ids: Collection[str] | None = None
+) -> dict[str, tuple[int, int, int]]:
+    """(cents, seconds, count) of pending entries per budget, for the provisional balance."""
+    query = (
+        select(
+            entry_allocation.c.budget_id,
+            func.sum(entry_allocation.c.pending_cents),
+            func.sum(entry_allocation.c.pending_seconds),
+            func.count(),
+        )
+        .where(entry_allocation.c.state == "pending")
+        .group_by(entry_allocation.c.budget_id)
+    )
+    if budget_ids is not None:
+        query = query.where(entry_allocation.c.budget_id.in_(list(budget_ids)))
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3])) for r in conn.execute(query)}

@@ -1,0 +1,91 @@
+"""Applying decisions to the database: allocations by compare-and-swap, lines by unique key.
+
+A `Decision` from `connector.billing` says which allocation to store and which lines to append;
+`write_decisions` stores a whole batch of them with one `executemany` per statement. The batch
+fails as a whole when another writer got there first (an allocation's version moved, a source key
+or the "subtracted once" index already taken): the caller rolls back and decides again from
+fresh reads. A pending allocation also stores what the entry is worth now, so the provisional
+balance is a SQL sum too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from connector.billing import (
+    Allocation,
+    AllocationState,
+    Budget,
+    Decision,
+    NeedsRate,
+    TimeEntry,
+    Valuation,
+    value_of,
+)
+from connector.budgets.codec import allocation_values
+from connector.budgets.repository import insert_allocations, insert_lines, update_allocations
+
+__all__ = ["Lost", "Planned", "write_decisions"]
+
+
+class Lost(Exception):
+    """Another writer changed an allocation of the batch first; decide again from fresh reads."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One decision with what it was decided from."""
+
+    budget: Budget
+    entry: TimeEntry
+    previous: Allocation | None
+    decision: Decision
+
+
+def _pending_value(p: Planned) -> tuple[tuple[int, int] | None, bool]:
+    allocation = p.decision.allocation
+    if allocation is None or allocation.state is not AllocationState.PENDING:
+        return None, False
+    value = value_of(p.budget, p.entry)
+    if isinstance(value, NeedsRate):
+        return None, True
+    assert isinstance(value, Valuation)
+    return (value.amount.cents(), value.rounded_seconds), False
+
+
+def write_decisions(
+    conn: Connection, planned: Sequence[Planned], *, actor: str, at: datetime
+) -> dict[str, int]:
+    """Store every decision that changes something; the change of each budget's measure.
+
+    Raises `Lost` when an allocation changed since it was read; an `IntegrityError` when a line
+    or a subtraction was already recorded by someone else. Either way the caller rolls back.
+    """
+    inserts, updates, lines = [], [], []
+    delta: dict[str, int] = defaultdict(int)
+    for p in planned:
+        allocation = p.decision.allocation
+        if allocation is None:
+            continue
+        pending, needs_rate = _pending_value(p)
+        row = allocation_values(
+            allocation, pending=pending, needs_rate=needs_rate, note=p.decision.note, actor=actor, at=at
+        )
+        if p.previous is None:
+            inserts.append(row)
+        else:
+            row["expected_version"] = p.previous.version
+            updates.append(row)
+        for line in p.decision.lines:
+            lines.append(line)
+            delta[p.budget.id] += line.measure(p.budget.unit)
+    insert_allocations(conn, inserts)
+    if update_allocations(conn, updates) != len(updates):
+        raise Lost("an allocation changed while it was being decided")
+    insert_lines(conn, lines)
+    return dict(delta)
