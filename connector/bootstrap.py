@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from connector.budgets import BudgetsService
+from connector.invoicing.notify import Notifier
 from connector.logging import configure_logging, register_secret
 from connector.settings import Settings, load_settings
 from connector.storage import create_db_engine, current_revision, head_revision, upgrade
@@ -48,9 +50,13 @@ class Container:
                 self._client = build_client(self.settings, self.engine)
             return self._client
 
+    def budgets(self) -> BudgetsService:
+        """The budgets service (ledger, choices, balances) on this database."""
+        return BudgetsService(self.engine, notifier=Notifier(self.settings.notify_url))
+
     def entries_changed(self, entry_ids: Sequence[str]) -> None:
-        """Where the sync hands changed time entries: the billing engine re-evaluates them."""
-        del entry_ids
+        """Where the sync hands changed time entries: the budgets service re-evaluates them."""
+        self.budgets().apply_entries(entry_ids)
 
     def sync_engine(self, since: date | None = None) -> SyncEngine:
         """A sync engine on this database and client."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -90,7 +90,9 @@ def balance_rows(conn: Connection, budget_ids: Sequence[str] | None = None) -> l
         settled = seconds if unit is UnitKind.HOURS else cents
         coming = p_seconds if unit is UnitKind.HOURS else p_cents
         rows.append(
-            BalanceRow(r[0], r[1], f"{r[2]}:{r[3]}", unit, r[5], r[6], r[7], settled, settled - coming, count, cents)
+            BalanceRow(
+                r[0], r[1], f"{r[2]}:{r[3]}", unit, r[5], r[6], r[7], settled, settled - coming, count, cents
+            )
         )
     return rows
 
@@ -101,10 +103,14 @@ def customer_names(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tu
     companies = [i for t, i in keys if t == "company"]
     contacts = [i for t, i in keys if t == "contact"]
     if companies:
-        for cid, name in conn.execute(select(company.c.id, company.c.name).where(company.c.id.in_(companies))):
+        for cid, name in conn.execute(
+            select(company.c.id, company.c.name).where(company.c.id.in_(companies))
+        ):
             names[("company", cid)] = name
     if contacts:
-        query = select(contact.c.id, contact.c.first_name, contact.c.last_name).where(contact.c.id.in_(contacts))
+        query = select(contact.c.id, contact.c.first_name, contact.c.last_name).where(
+            contact.c.id.in_(contacts)
+        )
         for cid, first, last in conn.execute(query):
             names[("contact", cid)] = " ".join(p for p in (first, last) if p)
     return names
@@ -263,15 +269,22 @@ def statement_data(conn: Connection, b: Budget, start: date, end: date) -> State
     """Opening, the entry lines with who/what/when, the credits, and the closing of a period."""
     person = func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
     query = (
-        select(ledger_line, time_entry.c.started_on, time_entry.c.description.label("entry_description"),
-               person.label("person"), work_type.c.name.label("work_type"))
+        select(
+            ledger_line,
+            time_entry.c.started_on,
+            time_entry.c.description.label("entry_description"),
+            person.label("person"),
+            work_type.c.name.label("work_type"),
+        )
         .outerjoin(time_entry, time_entry.c.id == ledger_line.c.time_entry_id)
         .outerjoin(tl_user, tl_user.c.id == time_entry.c.user_id)
         .outerjoin(work_type, work_type.c.id == time_entry.c.work_type_id)
         .where(ledger_line.c.budget_id == b.id)
         .order_by(ledger_line.c.id)
     )
-    opening, lines, topups = 0, [], []
+    opening = 0
+    lines: list[dict[str, Any]] = []
+    topups: list[dict[str, Any]] = []
     for row in conn.execute(query).mappings():
         line = dict(row)
         day = line["at"].astimezone(b.zone).date()
@@ -282,4 +295,3 @@ def statement_data(conn: Connection, b: Budget, start: date, end: date) -> State
             (topups if line["kind"] == LineKind.TOPUP_CREDIT.value else lines).append(line)
     closing = opening + sum(_measure(b.unit, line) for line in [*lines, *topups])
     return StatementData(b, start, end, opening, lines, topups, closing)
-
