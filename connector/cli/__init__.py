@@ -11,7 +11,7 @@ import sys
 import typer
 
 from connector import __version__
-from connector.cli import auth, config, db, webhooks
+from connector.cli import auth, budgets, config, db, entries, webhooks
 from connector.cli.demo import demo
 from connector.cli.sandbox import sandbox
 from connector.cli.sync import sync as sync_command
@@ -52,6 +52,8 @@ app.command("sync")(sync_command)
 app.add_typer(webhooks.app, name="webhooks")
 app.command("sandbox")(sandbox)
 app.add_typer(topups_app, name="topups")
+budgets.register(app)
+entries.register(app)
 
 
 def main() -> None:

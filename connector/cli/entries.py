@@ -1,0 +1,165 @@
+"""`prepaid entries list` and `prepaid subtract|exclude|undo`: time entries and people's choices.
+
+A choice takes entry ids, a date range (`--from/--to`), or `--all-pending`, optionally within
+one budget; it is all or nothing. An entry another process chose first is reported with who
+chose it; a race lost in mid-write changes nothing and exits with code 1.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from connector.billing import Money
+from connector.budgets import Choice, Selection
+from connector.budgets.reports import EntryRow, entry_rows
+from connector.cli.budgets import actor
+from connector.cli.context import get_container
+from connector.cli.output import console, err_console, print_json, print_table
+from connector.errors import UserInputError
+from connector.storage.tables.budgets import budget
+
+__all__ = ["app", "register"]
+
+app = typer.Typer(help="Time entries and their state in each budget.", no_args_is_help=True)
+
+_STATES = ("pending", "subtracted", "excluded")
+
+
+def _money(cents: int | None, currency: str) -> str:
+    return "needs a rate" if cents is None else Money.from_cents(cents, currency).format()
+
+
+def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
+    return {
+        "budget": r.budget_id,
+        "entry": r.entry_id,
+        "state": r.state,
+        "day": r.day,
+        "person": r.person,
+        "work_type": r.work_type,
+        "description": r.description,
+        "duration_seconds": r.duration_seconds,
+        "rounded_seconds": r.rounded_seconds,
+        "rate": None if r.rate_cents is None else str(Money.from_cents(r.rate_cents, currency).amount),
+        "amount": None if r.amount_cents is None else str(Money.from_cents(r.amount_cents, currency).amount),
+        "needs_rate": r.needs_rate,
+        "flags": list(r.flags),
+        "note": r.note,
+    }
+
+
+@app.command("list")
+def list_entries(
+    budget_id: str | None = typer.Option(None, "--budget", help="Only this budget's entries."),
+    customer: str | None = typer.Option(None, "--customer", help="company:<id> or contact:<id>."),
+    state: str | None = typer.Option(None, "--state", help="pending, subtracted or excluded."),
+    flagged: bool = typer.Option(
+        False, "--flagged", help="Only subtracted entries Teamleader settled another way."
+    ),
+    limit: int = typer.Option(500, "--limit", min=1),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Time entries with their state, value and flags, newest first."""
+    if state is not None and state not in _STATES:
+        raise UserInputError(f"--state {state!r}: use one of {', '.join(_STATES)}")
+    who = None
+    if customer is not None:
+        kind, _, ident = customer.partition(":")
+        if kind not in ("company", "contact") or not ident:
+            raise UserInputError(f"--customer {customer!r}: write company:<id> or contact:<id>")
+        who = (kind, ident)
+    engine = get_container().engine
+    with engine.connect() as conn:
+        rows = entry_rows(conn, budget_id=budget_id, customer=who, state=state, flagged=flagged, limit=limit)
+        currencies = dict(
+            conn.execute(budget.select().with_only_columns(budget.c.id, budget.c.currency)).all()
+        )
+    if as_json:
+        print_json([_entry_json(r, currencies.get(r.budget_id, "EUR")) for r in rows])
+        return
+    print_table(
+        "Time entries",
+        ["budget", "entry", "day", "state", "person", "work type", "hours", "amount", "flags", "description"],
+        [
+            (
+                r.budget_id,
+                r.entry_id,
+                r.day,
+                r.state,
+                r.person,
+                r.work_type,
+                f"{(r.rounded_seconds or 0) / 3600:.2f}",
+                _money(r.amount_cents, currencies.get(r.budget_id, "EUR")),
+                ", ".join(r.flags),
+                r.description[:50],
+            )
+            for r in rows
+        ],
+    )
+
+
+def _choose(
+    choice: Choice,
+    ids: list[str],
+    budget_id: str | None,
+    start: str | None,
+    end: str | None,
+    all_pending: bool,
+    as_json: bool,
+) -> None:
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise UserInputError("--from/--to: use dates like 2026-03-01") from None
+    picked = sum([bool(ids), first is not None or last is not None, all_pending])
+    if picked != 1:
+        raise UserInputError("name entry ids, or --from/--to dates, or --all-pending (exactly one of them)")
+    if all_pending and choice is Choice.UNDO:
+        raise UserInputError("--all-pending does not apply to undo; name ids or a date range")
+    selection = Selection(tuple(ids), budget_id, first, last, all_pending)
+    result = get_container().budgets().choose(choice, selection, actor=actor())
+    if as_json:
+        print_json(
+            {
+                "changed": [{"budget": b, "entry": e, "outcome": o} for b, e, o in result.changed],
+                "unchanged": [{"budget": b, "entry": e, "why": w} for b, e, w in result.unchanged],
+                "settled_measure": result.settled,
+            }
+        )
+        return
+    for b, e, outcome in result.changed:
+        console.print(f"{b}: time entry {e} {outcome}")
+    for b, e, why in result.unchanged:
+        err_console.print(f"{b}: time entry {e} unchanged: {why}")
+    if not result.changed and not result.unchanged:
+        console.print("no entries matched")
+
+
+def _command(choice: Choice) -> Any:
+    def command(
+        entry_ids: Annotated[list[str] | None, typer.Argument(help="Time entry ids.")] = None,
+        budget_id: str | None = typer.Option(None, "--budget", help="Only within this budget."),
+        start: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
+        end: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)."),
+        all_pending: bool = typer.Option(False, "--all-pending", help="Every pending entry."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        _choose(choice, entry_ids or [], budget_id, start, end, all_pending, as_json)
+
+    command.__doc__ = {
+        Choice.SUBTRACT: "Subtract time entries from their budget.",
+        Choice.EXCLUDE: "Keep time entries out of their budget (a subtracted one is reversed).",
+        Choice.UNDO: "Return subtracted or excluded entries to pending (a reversal line for a subtraction).",
+    }[choice]
+    return command
+
+
+def register(root: typer.Typer) -> None:
+    """Add `entries`, `subtract`, `exclude` and `undo` to the root app."""
+    root.add_typer(app, name="entries")
+    for choice in Choice:
+        root.command(choice.value)(_command(choice))
