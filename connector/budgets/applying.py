@@ -100,6 +100,8 @@ class EntryApplier:
         report = ApplyReport()
         cache = _Budgets()
         unique = list(dict.fromkeys(entry_ids))
+        if len(unique) > BATCH:
+            unique = self._by_customer(unique)
         for batch in chunks(unique, BATCH):
             try:
                 with self._engine.begin() as conn:
@@ -109,6 +111,18 @@ class EntryApplier:
                 for entry_id in batch:
                     self._one(entry_id, cache, decide, budget_ids, report)
         return report
+
+    def _by_customer(self, ids: Sequence[str]) -> list[str]:
+        """Order a large call by customer, so each batch touches few budgets and reads few balances."""
+        keys: dict[str, tuple[str, str]] = {}
+        with self._engine.connect() as conn:
+            for part in chunks(ids):
+                query = select(time_entry.c.id, time_entry.c.customer_type, time_entry.c.customer_id).where(
+                    time_entry.c.id.in_(list(part))
+                )
+                for entry_id, kind, customer in conn.execute(query):
+                    keys[entry_id] = (kind or "", customer or "")
+        return sorted(ids, key=lambda i: keys.get(i, ("", "")))
 
     def _one(
         self, entry_id: str, cache: _Budgets, decide: Decide, budget_ids: set[str] | None, report: ApplyReport

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from connector.billing import (
@@ -43,6 +44,7 @@ from connector.billing import (
     Valuation,
     ValuationSettings,
 )
+from connector.billing.money import CURRENCY_EXPONENTS
 
 __all__ = [
     "allocation_from_row",
@@ -51,13 +53,26 @@ __all__ = [
     "budget_values",
     "customer_key",
     "entry_from_row",
+    "exact_cents",
     "line_values",
     "parse_customer_key",
+    "rate_cents",
     "rule_criteria",
     "rule_from_criteria",
 ]
 
 _BILLING_TYPES = {t.value: t for t in BillingType}
+
+
+def exact_cents(m: Money) -> int:
+    """Minor units of an amount that is already rounded (ledger lines, valuations): no re-rounding."""
+    return int(m.amount.scaleb(CURRENCY_EXPONENTS[m.currency]))
+
+
+@lru_cache(maxsize=4096)
+def rate_cents(m: Money) -> int:
+    """Minor units of a rate, rounded half-up; rates repeat, so each is converted once."""
+    return m.cents()
 
 
 def customer_key(customer: CustomerRef | None) -> str | None:
@@ -294,9 +309,9 @@ def allocation_values(
         "seen_billing_type": s.billing_type.value if s.billing_type else None,
         "duration_seconds": v.duration_seconds if v else None,
         "rounded_seconds": v.rounded_seconds if v else None,
-        "rate_cents": v.rate.cents() if v else None,
+        "rate_cents": rate_cents(v.rate) if v else None,
         "rate_source": v.rate_source.value if v else None,
-        "amount_cents": v.amount.cents() if v else None,
+        "amount_cents": exact_cents(v.amount) if v else None,
         "pending_cents": pending[0] if pending else None,
         "pending_seconds": pending[1] if pending else None,
         "needs_rate": needs_rate,
@@ -317,7 +332,7 @@ def line_values(line: LedgerLine) -> dict[str, Any]:
     return {
         "budget_id": line.budget_id,
         "kind": line.kind.value,
-        "amount_cents": line.amount.cents(),
+        "amount_cents": exact_cents(line.amount),
         "currency": line.amount.currency,
         "seconds": line.seconds,
         "source_key": line.source_key,
@@ -327,7 +342,7 @@ def line_values(line: LedgerLine) -> dict[str, Any]:
         "invoice_id": line.invoice_id,
         "duration_seconds": v.duration_seconds if v else None,
         "rounded_seconds": v.rounded_seconds if v else None,
-        "rate_cents": v.rate.cents() if v else None,
+        "rate_cents": rate_cents(v.rate) if v else None,
         "rate_source": v.rate_source.value if v else None,
         "rule_id": line.rule.rule_id if line.rule else None,
         "rule_version": line.rule.version if line.rule else None,

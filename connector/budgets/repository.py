@@ -35,6 +35,7 @@ __all__ = [
     "entries_by_id",
     "insert_allocations",
     "insert_budget",
+    "insert_line_rows",
     "insert_lines",
     "load_allocations",
     "load_budgets",
@@ -218,9 +219,12 @@ def update_allocations(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> i
 
 
 def insert_lines(conn: Connection, lines: Iterable[LedgerLine]) -> None:
-    rows = [line_values(line) for line in lines]
+    insert_line_rows(conn, [line_values(line) for line in lines])
+
+
+def insert_line_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(ledger_line), rows)
+        conn.execute(insert(ledger_line), list(rows))
 
 
 def balances(conn: Connection, budget_ids: Collection[str] | None = None) -> dict[str, tuple[int, int]]:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -27,8 +28,8 @@ from connector.billing import (
     Valuation,
     value_of,
 )
-from connector.budgets.codec import allocation_values
-from connector.budgets.repository import insert_allocations, insert_lines, update_allocations
+from connector.budgets.codec import allocation_values, exact_cents, line_values
+from connector.budgets.repository import insert_allocations, insert_line_rows, update_allocations
 
 __all__ = ["Lost", "Planned", "write_decisions"]
 
@@ -55,7 +56,7 @@ def _pending_value(p: Planned) -> tuple[tuple[int, int] | None, bool]:
     if isinstance(value, NeedsRate):
         return None, True
     assert isinstance(value, Valuation)
-    return (value.amount.cents(), value.rounded_seconds), False
+    return (exact_cents(value.amount), value.rounded_seconds), False
 
 
 def write_decisions(
@@ -66,7 +67,9 @@ def write_decisions(
     Raises `Lost` when an allocation changed since it was read; an `IntegrityError` when a line
     or a subtraction was already recorded by someone else. Either way the caller rolls back.
     """
-    inserts, updates, lines = [], [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
     delta: dict[str, int] = defaultdict(int)
     for p in planned:
         allocation = p.decision.allocation
@@ -81,11 +84,13 @@ def write_decisions(
         else:
             row["expected_version"] = p.previous.version
             updates.append(row)
+        hours = p.budget.unit.is_hours
         for line in p.decision.lines:
-            lines.append(line)
-            delta[p.budget.id] += line.measure(p.budget.unit)
+            values = line_values(line)
+            lines.append(values)
+            delta[p.budget.id] += values["seconds"] if hours else values["amount_cents"]
     insert_allocations(conn, inserts)
     if update_allocations(conn, updates) != len(updates):
         raise Lost("an allocation changed while it was being decided")
-    insert_lines(conn, lines)
+    insert_line_rows(conn, lines)
     return dict(delta)
