@@ -25,6 +25,7 @@ from connector.billing import (
     opening_line,
     reevaluate,
 )
+from connector.billing import ChoiceRefused as DomainChoiceRefused
 from connector.budgets.applying import ApplyReport, EntryApplier, reconcile_ids
 from connector.budgets.choices import Choice, ChoiceResult, Selection, outcomes, plan_choice
 from connector.budgets.errors import BudgetChanged, BudgetConflict, BudgetNotFound, ChoiceLost
@@ -210,12 +211,17 @@ class BudgetsService:
 
     # people's choices
 
-    def choose(self, choice: Choice, selection: Selection, *, actor: str) -> ChoiceResult:
-        """Subtract, exclude or undo the selected entries, all or nothing."""
+    def choose(
+        self, choice: Choice, selection: Selection, *, actor: str, strict: bool = False
+    ) -> ChoiceResult:
+        """Subtract, exclude or undo the selected entries, all or nothing; `strict` also refuses
+        the whole choice when an entry is already in the chosen state."""
         now = self._clock()
         try:
             with self.engine.begin() as conn:
                 planned, unchanged = plan_choice(conn, choice, selection, actor=actor, at=now)
+                if strict and unchanged:
+                    raise DomainChoiceRefused(unchanged[0][1], unchanged[0][2])
                 budgets = {p.budget.id: p.budget for p in planned}
                 crossings = after_change(
                     conn, budgets, lambda: write_decisions(conn, planned, actor=actor, at=now), now=now

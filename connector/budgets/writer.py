@@ -28,7 +28,7 @@ from connector.billing import (
     Valuation,
     value_of,
 )
-from connector.budgets.codec import allocation_values, exact_cents, line_values
+from connector.budgets.codec import allocation_values, exact_cents, line_values, rate_cents
 from connector.budgets.repository import insert_allocations, insert_line_rows, update_allocations
 
 __all__ = ["Lost", "Planned", "write_decisions"]
@@ -48,15 +48,16 @@ class Planned:
     decision: Decision
 
 
-def _pending_value(p: Planned) -> tuple[tuple[int, int] | None, bool]:
+def _pending_value(p: Planned) -> tuple[tuple[int, int] | None, bool, int | None]:
+    """(cents, rounded seconds) a pending entry is worth now, whether it needs a rate, its rate."""
     allocation = p.decision.allocation
     if allocation is None or allocation.state is not AllocationState.PENDING:
-        return None, False
+        return None, False, None
     value = value_of(p.budget, p.entry)
     if isinstance(value, NeedsRate):
-        return None, True
+        return None, True, None
     assert isinstance(value, Valuation)
-    return (exact_cents(value.amount), value.rounded_seconds), False
+    return (exact_cents(value.amount), value.rounded_seconds), False, rate_cents(value.rate)
 
 
 def write_decisions(
@@ -75,10 +76,12 @@ def write_decisions(
         allocation = p.decision.allocation
         if allocation is None:
             continue
-        pending, needs_rate = _pending_value(p)
+        pending, needs_rate, rate = _pending_value(p)
         row = allocation_values(
             allocation, pending=pending, needs_rate=needs_rate, note=p.decision.note, actor=actor, at=at
         )
+        if rate is not None:
+            row["rate_cents"] = rate
         if p.previous is None:
             inserts.append(row)
         else:

@@ -1,0 +1,292 @@
+"""The web ports (`DashboardReadModel`, `BudgetActions`) over the budgets service and its tables.
+
+Figures come from the same SQL sums as the command line; this module only converts integer
+measures into the views' Decimal quantities (an amount of the currency, or hours) and maps the
+service's errors onto the web's error tree (unknown budget 404, unknown entries 404, refused 409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, case, func, select
+
+from connector.billing import Budget, Money
+from connector.billing import ChoiceRefused as DomainRefused
+from connector.budgets.choices import Choice, Selection
+from connector.budgets.errors import BudgetNotFound, ChoiceLost
+from connector.budgets.reports import (
+    BalanceRow,
+    EntryRow,
+    balance_rows,
+    customer_names,
+    entry_rows,
+    forecast_of,
+    ledger_rows,
+    statement_data,
+)
+from connector.budgets.service import BudgetsService
+from connector.storage.tables.budgets import ledger_line
+from connector.storage.tables.invoicing import OPEN_TOPUP_STATUSES, topup
+from connector.storage.tables.sync import sync_checkpoint
+from connector.web.ports import ChoiceRefused, UnknownBudget, UnknownEntries
+from connector.web.views import (
+    BudgetDetail,
+    BudgetRow,
+    BurnPoint,
+    ChoiceOutcome,
+    EntryState,
+    EntryView,
+    Forecast,
+    LedgerLineView,
+    Statement,
+    StatementLine,
+    StatementPeriod,
+    TopupView,
+    Unit,
+)
+
+__all__ = ["BudgetsWebAdapter"]
+
+_HOUR = Decimal(3600)
+
+
+def _quantity(row: BalanceRow, measure: int) -> Decimal:
+    if row.unit.value == "hours":
+        return Decimal(measure) / _HOUR
+    return Money.from_cents(measure, row.currency).amount
+
+
+def _topup_view(r: Any) -> TopupView:
+    return TopupView(
+        id=r.id,
+        state=r.status,
+        amount=Decimal(r.amount_cents) / 100,
+        created_at=r.created_at,
+        invoice_number=r.invoice_number,
+        credited_at=r.credited_at,
+    )
+
+
+class BudgetsWebAdapter:
+    """Both web ports at once, on the budgets service."""
+
+    def __init__(self, service: BudgetsService) -> None:
+        self._service = service
+
+    # reads
+
+    def _budget(self, conn: Connection, budget_id: str) -> Budget:
+        try:
+            return self._service.budget(budget_id, conn)
+        except BudgetNotFound:
+            raise UnknownBudget(budget_id) from None
+
+    def _rows(
+        self, conn: Connection, ids: Sequence[str] | None, *, active_only: bool = False
+    ) -> list[BudgetRow]:
+        rows = [r for r in balance_rows(conn, ids) if not active_only or r.status == "active"]
+        keys = [tuple(r.customer.split(":", 1)) for r in rows]
+        names = customer_names(conn, [(k[0], k[1]) for k in keys])
+        credited_query = select(
+            ledger_line.c.budget_id,
+            func.sum(case((ledger_line.c.amount_cents > 0, ledger_line.c.amount_cents), else_=0)),
+            func.sum(case((ledger_line.c.seconds > 0, ledger_line.c.seconds), else_=0)),
+        ).group_by(ledger_line.c.budget_id)
+        credited = {b: (int(c or 0), int(s or 0)) for b, c, s in conn.execute(credited_query)}
+        open_topups = {
+            r.budget_id: _topup_view(r)
+            for r in conn.execute(
+                select(topup).where(topup.c.status.in_(OPEN_TOPUP_STATUSES), topup.c.kind == "topup")
+            )
+        }
+        last_sync = conn.execute(select(func.max(sync_checkpoint.c.finished_at))).scalar()
+        result = []
+        for r, key in zip(rows, keys, strict=True):
+            cents, seconds = credited.get(r.budget_id, (0, 0))
+            total = seconds if r.unit.value == "hours" else cents
+            used = Decimal(total - r.settled) / total if total > 0 else Decimal(0)
+            hours = _quantity(r, r.settled) if r.unit.value == "hours" else None
+            result.append(
+                BudgetRow(
+                    id=r.budget_id,
+                    customer_name=names.get((key[0], key[1]), r.customer),
+                    name=r.name,
+                    unit=Unit(r.unit.value),
+                    currency=r.currency,
+                    settled=_quantity(r, r.settled),
+                    provisional=_quantity(r, r.provisional),
+                    threshold=_quantity(r, r.threshold),
+                    share_used=used,
+                    hours=hours,
+                    open_topup=open_topups.get(r.budget_id),
+                    last_sync=last_sync,
+                )
+            )
+        return result
+
+    def overview(self) -> Sequence[BudgetRow]:
+        with self._service.engine.connect() as conn:
+            return self._rows(conn, None, active_only=True)
+
+    def _entry_view(self, b: Budget, r: EntryRow) -> EntryView:
+        currency = b.unit.currency
+        warning = None
+        if r.needs_rate:
+            warning = "needs a rate"
+        elif r.flags:
+            warning = "flagged: " + ", ".join(f.replace("_", " ") for f in r.flags)
+        return EntryView(
+            id=r.entry_id,
+            state=EntryState(r.state),
+            day=r.day,
+            person=r.person,
+            work_type=r.work_type,
+            description=r.description,
+            duration_seconds=r.duration_seconds,
+            rounded_seconds=r.rounded_seconds or 0,
+            rate=None if r.rate_cents is None else Money.from_cents(r.rate_cents, currency).amount,
+            amount=None if r.amount_cents is None else Money.from_cents(r.amount_cents, currency).amount,
+            warning=warning,
+        )
+
+    def entries(self, budget_id: str, state: EntryState | None = None) -> Sequence[EntryView]:
+        with self._service.engine.connect() as conn:
+            b = self._budget(conn, budget_id)
+            rows = entry_rows(conn, budget_id=budget_id, state=state.value if state else None)
+            return [self._entry_view(b, r) for r in rows]
+
+    def _ledger_views(self, b: Budget, rows: list[dict[str, Any]]) -> list[LedgerLineView]:
+        views = []
+        for r in rows:
+            measure = r["seconds"] if b.unit.is_hours else r["amount_cents"]
+            views.append(
+                LedgerLineView(
+                    id=str(r["id"]),
+                    at=r["at"],
+                    kind=r["kind"],
+                    change=b.unit.quantity(measure),
+                    amount=Money.from_cents(r["amount_cents"], b.unit.currency).amount,
+                    actor=r["actor"],
+                    description=r["reason"] or r["kind"],
+                    entry_id=r["time_entry_id"],
+                    invoice_number=r["invoice_id"],
+                )
+            )
+        return views
+
+    def ledger(self, budget_id: str) -> Sequence[LedgerLineView]:
+        with self._service.engine.connect() as conn:
+            b = self._budget(conn, budget_id)
+            return self._ledger_views(b, ledger_rows(conn, budget_id))
+
+    def topups(self, budget_id: str) -> Sequence[TopupView]:
+        with self._service.engine.connect() as conn:
+            self._budget(conn, budget_id)
+            query = select(topup).where(topup.c.budget_id == budget_id).order_by(topup.c.created_at.desc())
+            return [_topup_view(r) for r in conn.execute(query)]
+
+    def budget_page(self, budget_id: str) -> BudgetDetail:
+        with self._service.engine.connect() as conn:
+            b = self._budget(conn, budget_id)
+            row = self._rows(conn, [budget_id])[0]
+            lines = ledger_rows(conn, budget_id)
+            by_day: dict[date, Decimal] = {}
+            running = 0
+            for line in lines:
+                running += line["seconds"] if b.unit.is_hours else line["amount_cents"]
+                by_day[line["at"].astimezone(b.zone).date()] = b.unit.quantity(running)
+            today = datetime.now(UTC).astimezone(b.zone).date()
+            fc = forecast_of(conn, b, today=today)
+            entries = [self._entry_view(b, r) for r in entry_rows(conn, budget_id=budget_id)]
+            forecast = Forecast()
+            if not fc.no_recent_burn:
+                forecast = Forecast(
+                    burn_per_day=b.unit.quantity(int(fc.burn_per_day)),
+                    threshold_date=fc.threshold_date,
+                    zero_date=fc.zero_date,
+                    next_topup_date=fc.next_topup_date,
+                    next_topup_amount=fc.next_topup.amount.amount if fc.next_topup else None,
+                )
+            topups = tuple(
+                _topup_view(r)
+                for r in conn.execute(
+                    select(topup).where(topup.c.budget_id == budget_id).order_by(topup.c.created_at.desc())
+                )
+            )
+            return BudgetDetail(
+                budget=replace(row, forecast_date=fc.threshold_date),
+                burn=tuple(BurnPoint(day, value) for day, value in sorted(by_day.items())),
+                forecast=forecast,
+                pending=tuple(e for e in entries if e.state is EntryState.PENDING),
+                subtracted=tuple(e for e in entries if e.state is EntryState.SUBTRACTED),
+                ledger=tuple(self._ledger_views(b, lines)),
+                topups=topups,
+                excluded=tuple(e for e in entries if e.state is EntryState.EXCLUDED),
+            )
+
+    def statement(self, budget_id: str, period: StatementPeriod) -> Statement:
+        with self._service.engine.connect() as conn:
+            b = self._budget(conn, budget_id)
+            row = self._rows(conn, [budget_id])[0]
+            data = statement_data(conn, b, period.start, period.end)
+        unit, currency = b.unit, b.unit.currency
+        lines = tuple(
+            StatementLine(
+                day=line["started_on"] or line["day"],
+                kind=line["kind"],
+                change=unit.quantity(line["seconds"] if unit.is_hours else line["amount_cents"]),
+                person=line["person"] or line["actor"],
+                work_type=line["work_type"] or "",
+                description=line["entry_description"] or line["reason"] or line["kind"],
+                rounded_seconds=line["rounded_seconds"] or 0,
+                rate=None
+                if line["rate_cents"] is None
+                else Money.from_cents(line["rate_cents"], currency).amount,
+                amount=Money.from_cents(line["amount_cents"], currency).amount,
+            )
+            for line in data.lines
+        )
+        topups = tuple(
+            TopupView(
+                id=line["source_key"],
+                state="credited",
+                amount=unit.quantity(line["seconds"] if unit.is_hours else line["amount_cents"]),
+                created_at=line["at"],
+                invoice_number=line["invoice_id"],
+                credited_at=line["at"],
+            )
+            for line in data.topups
+        )
+        return Statement(row, period, unit.quantity(data.opening), lines, topups, unit.quantity(data.closing))
+
+    # choices
+
+    def _choose(self, choice: Choice, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        ids = tuple(dict.fromkeys(entry_ids))
+        with self._service.engine.connect() as conn:
+            b = self._budget(conn, budget_id)
+            known = {r.entry_id for r in entry_rows(conn, budget_id=budget_id, entry_ids=ids)}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise UnknownEntries(budget_id, missing)
+        try:
+            selection = Selection(entry_ids=ids, budget_id=budget_id)
+            result = self._service.choose(choice, selection, actor=actor, strict=True)
+        except (DomainRefused, ChoiceLost) as error:
+            raise ChoiceRefused(f"{error}; reload the page to see it") from None
+        settled = result.settled.get(budget_id, 0)
+        return ChoiceOutcome(ids, b.unit.quantity(settled))
+
+    def subtract(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        return self._choose(Choice.SUBTRACT, budget_id, entry_ids, actor)
+
+    def exclude(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        return self._choose(Choice.EXCLUDE, budget_id, entry_ids, actor)
+
+    def undo(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        return self._choose(Choice.UNDO, budget_id, entry_ids, actor)
