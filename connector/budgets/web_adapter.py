@@ -240,7 +240,7 @@ class BudgetsWebAdapter:
                 day=line["started_on"] or line["day"],
                 kind=line["kind"],
                 change=unit.quantity(line["seconds"] if unit.is_hours else line["amount_cents"]),
-                person=line["person"] or line["actor"],
+                person=(line["person"] or "") if line["time_entry_id"] else line["actor"],
                 work_type=line["work_type"] or "",
                 description=line["entry_description"] or line["reason"] or line["kind"],
                 rounded_seconds=line["rounded_seconds"] or 0,
