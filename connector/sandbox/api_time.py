@@ -8,6 +8,7 @@ ignored and the whole table comes back. The only sort is `starts_on`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from connector.sandbox import render
@@ -16,7 +17,7 @@ from connector.sandbox.listing import (
     Reply,
     filters,
     includes,
-    paginate,
+    page,
     parse_datetime,
     required_id,
     sort_field,
@@ -53,7 +54,8 @@ def time_tracking_list(sandbox: Sandbox, body: dict[str, Any]) -> Reply:
     state = sandbox.state
     _, descending = sort_field(body, ("starts_on",), "starts_on")
     wanted = _time_filter(filters(body))
-    rows = paginate(state.time_index.query(state.entries, wanted, descending), body)
+    size, number = page(body)
+    rows = list(islice(state.time_index.query(state.entries, wanted, descending, (number - 1) * size), size))
     wanted_includes = includes(body)
     return 200, {"data": [render.time_entry(entry, wanted_includes, detail=False) for entry in rows]}
 

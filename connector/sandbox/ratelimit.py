@@ -3,6 +3,7 @@
 Every API answer carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
 (an ISO-8601 timestamp: when the oldest counted request leaves the window). Over the limit the
 request is refused with 429 and not counted, so a client that waits until Reset gets through.
+With the limit switched off (tests, benchmarks) no rate-limit headers are sent at all.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ class RateLimiter:
         horizon = now - settings.rate_window
         while window and window[0] <= horizon:
             window.popleft()
-        allowed = not settings.rate_limit_enabled or len(window) < settings.rate_limit
+        if not settings.rate_limit_enabled:
+            return RateDecision(True, [])
+        allowed = len(window) < settings.rate_limit
         if allowed:
             window.append(now)
         remaining = max(settings.rate_limit - len(window), 0)

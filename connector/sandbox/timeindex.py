@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from connector.sandbox.model import Ref, TimeEntry
 
@@ -76,16 +77,29 @@ class TimeIndex:
         self._max_duration = max(self._max_duration, entry.duration)
 
     def query(
-        self, entries: dict[str, TimeEntry], wanted: TimeFilter, descending: bool
+        self, entries: dict[str, TimeEntry], wanted: TimeFilter, descending: bool, skip: int = 0
     ) -> Iterator[TimeEntry]:
-        """Yields the matching entries in start-time order (ties broken by id)."""
+        """Yields the matching entries in start-time order (ties broken by id), after the first `skip`.
+
+        When only start bounds filter, every indexed position in range matches, so a deep page
+        is reached by arithmetic instead of by walking (keeps a full sync's paging linear).
+        """
         low = self._lower_bound(wanted)
         high = self._upper_bound(wanted)
         start = bisect_left(self._keys, (low, "")) if low is not None else 0
         stop = bisect_right(self._keys, (high, _MAX_ID)) if high is not None else len(self._keys)
+        sets = self._candidate_sets(wanted)
+        if not sets and wanted.ended_after is None and wanted.ended_before is None:
+            if descending:
+                stop -= skip
+            else:
+                start += skip
+            skip = 0
         if start >= stop:
             return
-        sets = self._candidate_sets(wanted)
+        if skip:
+            yield from islice(self.query(entries, wanted, descending), skip, None)
+            return
         if sets and len(sets[0]) * 8 < stop - start:
             chosen = [entries[entry_id] for entry_id in sets[0] if entry_id in entries]
             matching = [entry for entry in chosen if _matches(entry, wanted, sets[1:])]

@@ -1,0 +1,102 @@
+"""Benchmark of a full sync: rows per second, API calls against the minimum, peak memory.
+
+The sandbox runs in its own process (seeded with `--entries` time entries), the sync in this one
+on a fresh SQLite file, so neither steals the other's interpreter. With `--rate-limit 200` the
+sandbox enforces Teamleader's real limit and the client paces itself under it.
+Run: `.venv/bin/python bench/bench_sync.py [--entries 100000] [--rate-limit 0]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+from connector.bootstrap import bootstrap
+from connector.settings import Settings
+from connector.storage.token_store import TokenStore
+from connector.teamleader import TeamleaderOAuth
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_sandbox(entries: int, rate_limit: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connector.sandbox", "--port", str(port), "--entries", str(entries),
+         "--companies", "500", "--contacts", "800", "--months", "24", "--anchor", "2026-11-20",
+         "--rate-limit", str(rate_limit)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/_sandbox/health", timeout=1).raise_for_status()
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--rate-limit", type=int, default=0, help="sandbox limit per minute; 0 = off")
+    args = parser.parse_args()
+    process, url = _start_sandbox(args.entries, args.rate_limit)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                data_dir=Path(tmp), secret_key="bench-secret-key-0123456789abcdef0123456789",
+                teamleader_api_url=url, teamleader_auth_url=url, teamleader_client_id="sandbox-client",
+                teamleader_client_secret="sandbox-secret", sync_since=date(2024, 1, 1),
+                rate_limit_per_minute=args.rate_limit or 1_000_000,
+            )
+            container = bootstrap(settings, configure_logs=False)
+            oauth = TeamleaderOAuth(settings)
+            location = httpx.get(oauth.authorization_url("bench"), follow_redirects=False).headers["location"]
+            code = parse_qs(urlparse(location).query)["code"][0]
+            TokenStore.from_settings(settings, container.engine).save_authorized(oauth.exchange_code(code))
+            state = httpx.get(f"{url}/_sandbox/state?entries=0", timeout=60).json()
+            httpx.delete(f"{url}/_sandbox/requests")
+            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.perf_counter()
+            report = container.sync_engine().full()
+            seconds = time.perf_counter() - started
+            rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            counts = httpx.get(f"{url}/_sandbox/requests").json()["counts"]
+            container.close()
+    finally:
+        process.terminate()
+        process.wait(10)
+    rows = sum(r.fetched for r in report.resources)
+    sizes = [len(state["users"]), len(state["work_types"]), 1, len(state["tax_rates"]),
+             len(state["companies"]), len(state["contacts"]), state["entry_count"]]
+    minimum = sum(max(1, math.ceil(n / 100)) for n in sizes)
+    calls = sum(n for endpoint, n in counts.items() if "oauth2" not in endpoint)
+    limit = f"{args.rate_limit}/min" if args.rate_limit else "off"
+    print(f"full sync, {state['entry_count']:,} time entries, rate limit {limit}: {rows:,} rows in "
+          f"{seconds:.1f} s = {rows / seconds:,.0f} rows/s; API calls {calls} (minimum {minimum}, "
+          f"429s {counts.get('429', 0)}); peak RSS {rss_peak / 1024:.0f} MiB "
+          f"(+{(rss_peak - rss_before) / 1024:.0f} MiB during the sync)")
+
+
+if __name__ == "__main__":
+    main()
