@@ -294,8 +294,9 @@ def _describe(error: dict[str, Any]) -> str:
     extra = info.json_schema_extra if info is not None else None
     example = extra.get("example") if isinstance(extra, dict) else None
     problem = str(error["msg"]).removeprefix("Value error, ")
-    shown = "" if isinstance(value, dict) else f" {value!r}"
-    line = f"{variable}={shown.strip()} {problem}".replace("= ", "=")
+    secret = info is not None and "SecretStr" in str(info.annotation)
+    shown = "" if isinstance(value, dict) or secret else f" {value!r}"
+    line = f"{variable}={shown.strip()} {problem}" if shown else f"{variable} (value hidden): {problem}"
     if example is not None:
         line += f"; for example {variable}={example}"
     return line

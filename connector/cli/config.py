@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from connector.cli.output import console
+from connector.errors import UserInputError
 from connector.settings import ENV_PREFIX, Settings, load_settings
 
 app = typer.Typer(help="Configuration.", no_args_is_help=True)
@@ -21,10 +25,33 @@ def reference_markdown() -> str:
     return "\n".join(lines)
 
 
+START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+
+
+def embed_reference(document: str) -> str:
+    """`document` with the text between the reference markers replaced by the current reference."""
+    head, start, rest = document.partition(START)
+    _, end, tail = rest.partition(END)
+    if not start or not end:
+        raise UserInputError(f"the document has no {START} ... {END} block to update")
+    return f"{head}{START}\n{reference_markdown()}\n{END}{tail}"
+
+
 @app.command("reference")
-def reference_command() -> None:
+def reference_command(
+    update: Annotated[
+        Path | None,
+        typer.Option(
+            "--update", help="Rewrite the reference block of this file (the README) instead of printing it."
+        ),
+    ] = None,
+) -> None:
     """Print the configuration reference (Markdown) that the README embeds."""
-    print(reference_markdown())
+    if update is None:
+        print(reference_markdown())
+        return
+    update.write_text(embed_reference(update.read_text()))
+    console.print(f"updated the configuration reference in {update}")
 
 
 @app.command("check")

@@ -82,3 +82,18 @@ def test_db_upgrade_then_status_on_a_fresh_data_dir(tmp_path: Path) -> None:
     status = _run_cli("db", "status", "--json", env=env, cwd=tmp_path)
     assert status.returncode == 0
     assert '"up_to_date": true' in status.stdout
+
+
+def test_a_bad_secret_value_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREPAID_API_TOKEN", "too-short-but-secret")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_env_file=None)
+    assert "too-short-but-secret" not in str(raised.value)
+    assert str(raised.value).startswith("PREPAID_API_TOKEN (value hidden):")
+
+
+def test_the_readme_embeds_the_current_configuration_reference() -> None:
+    from connector.cli.config import embed_reference
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    assert embed_reference(readme) == readme, "run `prepaid config reference --update README.md`"
