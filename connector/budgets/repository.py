@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, update
 
 from connector.billing import Allocation, Budget, BudgetStatus, CustomerRef, LedgerLine, TimeEntry
 from connector.budgets.codec import (
@@ -31,6 +31,7 @@ from connector.storage.tables.sync import time_entry
 __all__ = [
     "CHUNK",
     "balances",
+    "bulk_insert",
     "chunks",
     "entries_by_id",
     "insert_allocations",
@@ -176,9 +177,34 @@ def load_allocations(
     return found
 
 
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """One driver-level `executemany` on SQLite for rows with the same keys (PostgreSQL keeps
+    SQLAlchemy's batched "insertmanyvalues", which is already fast there).
+
+    SQLAlchemy's per-row parameter processing costs more than the insert itself at a million
+    rows; the statement is compiled once and each column's own bind processor (UTC datetimes,
+    JSON, booleans) is applied here, so the stored values are exactly what `insert()` stores.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), list(rows))
+        return
+    keys = list(rows[0].keys())
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
+    processors = {key: table.c[key].type.bind_processor(conn.dialect) for key in keys}
+
+    def value(row: Mapping[str, Any], key: str) -> Any:
+        processor = processors[key]
+        raw = row[key]
+        return processor(raw) if processor is not None and raw is not None else raw
+
+    order = list(compiled.positiontup or ())
+    conn.exec_driver_sql(str(compiled), [tuple(value(row, key) for key in order) for row in rows])
+
+
 def insert_allocations(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(entry_allocation), list(rows))
+    bulk_insert(conn, entry_allocation, rows)
 
 
 _CAS = (
@@ -223,8 +249,7 @@ def insert_lines(conn: Connection, lines: Iterable[LedgerLine]) -> None:
 
 
 def insert_line_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(ledger_line), list(rows))
+    bulk_insert(conn, ledger_line, rows)
 
 
 def balances(conn: Connection, budget_ids: Collection[str] | None = None) -> dict[str, tuple[int, int]]:

@@ -102,6 +102,14 @@ def sums(engine: Engine) -> dict[str, int]:
     return {b: (int(s) if b == "b2" else int(c)) for b, c, s in rows}
 
 
+def subtracted_now(engine: Engine, entry_id: str) -> bool:
+    with engine.connect() as conn:
+        states = conn.execute(
+            select(entry_allocation.c.state).where(entry_allocation.c.time_entry_id == entry_id)
+        ).scalars()
+        return "subtracted" in set(states)
+
+
 def check(world: World) -> None:
     with world.engine.connect() as conn:
         allocations = conn.execute(select(entry_allocation)).mappings().all()
@@ -160,6 +168,8 @@ def run(world: World, step: tuple[str, Any], actor: str = "ann") -> None:
         choice = Choice.SUBTRACT if kind == "redo" else Choice(kind)
         try:
             if kind == "redo":
+                if not subtracted_now(world.engine, arg):
+                    return
                 before = sums(world.engine)
                 world.service.choose(Choice.UNDO, Selection(entry_ids=(arg,)), actor=actor)
                 world.service.choose(Choice.SUBTRACT, Selection(entry_ids=(arg,)), actor=actor)
