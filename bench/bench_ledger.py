@@ -129,7 +129,9 @@ def main() -> None:
         )
         started = time.perf_counter()
         again = service.apply_entries(ids)
-        print(f"replay of the same {len(ids):,} entries: {time.perf_counter() - started:.1f} s, changed {again.changed}")
+        print(
+            f"replay of the same {len(ids):,} entries: {time.perf_counter() - started:.1f} s, changed {again.changed}"
+        )
         with engine.connect() as conn:
             lines = conn.execute(select(func.count()).select_from(ledger_line)).scalar_one()
             timings = []
