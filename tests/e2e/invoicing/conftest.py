@@ -134,7 +134,12 @@ def topups(
             for i in range(budgets)
         ]
         return TopupStack(
-            sandbox, container, client, FakeBudgets(*made), TableCreditSink(container.engine), reference
+            sandbox,
+            container,
+            client,
+            FakeBudgets(*made),
+            TableCreditSink(container.engine, fresh=True),
+            reference,
         )
 
     yield build

@@ -42,7 +42,9 @@ credit_line = Table(
 class TableCreditSink:
     """A `CreditSink` with a unique source key per line, like the ledger's."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, fresh: bool = False) -> None:
+        if fresh:
+            credit_metadata.drop_all(engine)
         credit_metadata.create_all(engine)
 
     def _insert(self, conn: Connection, **values: Any) -> None:

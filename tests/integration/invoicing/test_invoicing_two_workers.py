@@ -1,0 +1,104 @@
+"""Two workers on one database, with leases so short that they expire mid-call: one invoice per top-up."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from invoicing_fakes import FakeBudgets, FakeInvoices, TableCreditSink, credit_lines, make_budget
+from sqlalchemy import Engine
+
+from connector.invoicing import TopupStatus, TopupWorker, plan_topup
+from connector.invoicing.outbox import list_topups
+from connector.storage import create_db_engine
+
+TOPUPS = 30
+
+
+class SlowSharedInvoices(FakeInvoices):
+    """One Teamleader for both workers; each write takes long enough for a lease to expire."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.drafted_markers: list[str] = []
+
+    def draft_invoice(self, body: Mapping[str, Any]) -> str:
+        time.sleep(0.02)
+        with self.lock:
+            self.drafted_markers.append(str(body["purchase_order_number"]))
+            return super().draft_invoice(body)
+
+    def book_invoice(self, invoice_id: str, on: Any) -> None:
+        time.sleep(0.02)
+        with self.lock:
+            super().book_invoice(invoice_id, on)
+
+    def list_invoices(self, filters: Mapping[str, Any]) -> Any:
+        with self.lock:
+            return super().list_invoices(filters)
+
+    def invoice_info(self, invoice_id: str) -> Any:
+        with self.lock:
+            return super().invoice_info(invoice_id)
+
+
+def test_two_workers_never_make_two_invoices_for_one_topup(db_url: str, engine: Engine) -> None:
+    api = SlowSharedInvoices()
+    api.fail("invoices.draft", *["unknown", "lost"] * 5)
+    api.fail("invoices.book", *["unknown", "lost"] * 5)
+    budgets = FakeBudgets(*(make_budget(f"b{i}") for i in range(TOPUPS)))
+    with engine.begin() as conn:
+        for index in range(TOPUPS):
+            plan_topup(
+                conn,
+                budget_id=f"b{index}",
+                amount_cents=5_000 + index,
+                quantity_seconds=None,
+                reason="r",
+                now=datetime.now(UTC),
+            )
+    sink = TableCreditSink(engine, fresh=True)
+    engines = [create_db_engine(db_url) for _ in range(2)]
+    workers = [
+        TopupWorker(
+            own,
+            api,
+            budgets,
+            sink,
+            name=f"w{n}",
+            lease=timedelta(milliseconds=30),
+            backoff=timedelta(0),
+            max_attempts=50,
+        )
+        for n, own in enumerate(engines)
+    ]
+    deadline = time.monotonic() + 30
+    errors: list[BaseException] = []
+
+    def run(worker: TopupWorker) -> None:
+        try:
+            while time.monotonic() < deadline:
+                worker.run_once()
+                with engine.connect() as conn:
+                    if all(row.status is TopupStatus.CREDITED for row in list_topups(conn)):
+                        return
+        except BaseException as error:  # reported by the test thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for own in engines:
+        own.dispose()
+    assert errors == []
+    with engine.connect() as conn:
+        assert {row.status for row in list_topups(conn)} == {TopupStatus.CREDITED}
+    markers = [row["purchase_order_number"] for row in api.invoices.values()]
+    assert len(markers) == TOPUPS == len(set(markers))
+    assert len(credit_lines(engine)) == TOPUPS
