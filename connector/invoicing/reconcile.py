@@ -20,10 +20,10 @@ from sqlalchemy import Connection, Engine, select, update
 
 from connector.billing.budget import Budget, CreditOn
 from connector.invoicing import outbox
+from connector.invoicing.credit import credit_topup
 from connector.invoicing.model import RemoteInvoice, Topup, TopupStatus
 from connector.invoicing.notify import Notifier
 from connector.invoicing.ports import BudgetLookup, CreditSink, InvoiceApi
-from connector.invoicing.worker import credit_topup
 from connector.logging import get_logger
 from connector.storage.tables.invoicing import topup as topup_table
 from connector.teamleader.errors import NotFound

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, update
 
 from connector.billing.budget import Budget, CreditOn
 from connector.invoicing import outbox
+from connector.invoicing.credit import credit_topup
 from connector.invoicing.guards import blocked_by_guardrail, veto_ends
 from connector.invoicing.invoice import draft_body, find_by_marker, line_text, topup_money
 from connector.invoicing.model import RemoteInvoice, Topup, TopupStatus
@@ -373,37 +374,3 @@ class TopupWorker:
                 next_attempt_at=None,
             )
         return None
-
-
-def credit_topup(
-    conn: Connection, topup: Topup, credits: CreditSink, number: str | None, *, actor: str, now: datetime
-) -> Topup | None:
-    """Mark a booked top-up credited and append its credit, in `conn`'s transaction; None when
-    someone else already moved it (so the credit is appended once)."""
-    assert topup.invoice_id is not None
-    try:
-        credited = outbox.transition(
-            conn,
-            topup,
-            TopupStatus.CREDITED,
-            actor=actor,
-            now=now,
-            detail=f"credit for invoice {number or topup.invoice_id}",
-            invoice_number=number,
-            credited_at=now,
-            lease_until=None,
-            next_attempt_at=None,
-        )
-    except outbox.Superseded:
-        return None
-    credits.credit(
-        conn,
-        budget_id=topup.budget_id,
-        topup_id=topup.id,
-        invoice_id=topup.invoice_id,
-        invoice_number=number,
-        amount_cents=topup.amount_cents,
-        quantity_seconds=topup.quantity_seconds,
-        now=now,
-    )
-    return credited
