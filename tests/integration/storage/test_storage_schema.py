@@ -31,7 +31,7 @@ def test_datetimes_come_back_aware_in_utc(engine: Engine) -> None:
     brussels = timezone(timedelta(hours=1))
     seen = datetime(2026, 3, 1, 10, 30, tzinfo=brussels)
     with engine.begin() as conn:
-        conn.execute(insert(company).values(id="c1", name="Acme", raw={}, synced_at=seen))
+        conn.execute(insert(company).values(id="c1", name="Acme", raw={}, content_hash="h", synced_at=seen))
         stored = conn.execute(select(company.c.synced_at)).scalar_one()
     assert stored == seen
     assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
@@ -39,7 +39,11 @@ def test_datetimes_come_back_aware_in_utc(engine: Engine) -> None:
 
 def test_naive_datetimes_are_refused(engine: Engine) -> None:
     with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
-        conn.execute(insert(company).values(id="c1", name="Acme", raw={}, synced_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        conn.execute(
+            insert(company).values(
+                id="c1", name="Acme", raw={}, content_hash="h", synced_at=datetime(2026, 1, 1)
+            )
+        )  # noqa: DTZ001
 
 
 def test_one_pending_inbox_row_per_subject(engine: Engine) -> None:
@@ -63,7 +67,9 @@ def test_one_pending_inbox_row_per_subject(engine: Engine) -> None:
 def test_concurrent_read_modify_write_loses_no_update(engine: Engine) -> None:
     """Writers that read then write in one transaction must serialise (SQLite: BEGIN IMMEDIATE)."""
     with engine.begin() as conn:
-        conn.execute(insert(company).values(id="n", name="0", raw={}, synced_at=datetime.now(UTC)))
+        conn.execute(
+            insert(company).values(id="n", name="0", raw={}, content_hash="h", synced_at=datetime.now(UTC))
+        )
 
     def bump() -> None:
         for _ in range(25):
