@@ -123,6 +123,7 @@ class SandboxApp:
             decision = sandbox.limiter.hit(client_id)
             rate = decision.headers
             if not decision.allowed:
+                sandbox.request_counts["rate_limited"] += 1
                 raise ApiError(429, "Too Many Requests")
             if scope["method"] != "POST":
                 raise ApiError(405, f"Use POST with a JSON body for /{endpoint}")

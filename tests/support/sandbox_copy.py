@@ -103,4 +103,8 @@ def minimum_calls(state: Mapping[str, Any]) -> int:
 
 def api_calls(sandbox: SandboxServer) -> int:
     counts = control(sandbox, "GET", "requests")["counts"]
-    return sum(n for endpoint, n in counts.items() if not endpoint.startswith(("/oauth2", "oauth2")))
+    return sum(
+        n
+        for endpoint, n in counts.items()
+        if not endpoint.startswith("oauth2") and endpoint != "rate_limited"
+    )
