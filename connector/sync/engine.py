@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from connector.errors import PrepaidError
+from connector.metrics import record_sync
 from connector.storage.locks import process_lock
 from connector.storage.tables.sync import time_entry
 from connector.sync.checkpoints import load_checkpoint, save_checkpoint
@@ -181,6 +182,7 @@ class SyncEngine:
                 break
             page += 1
         stats.api_calls = self._source.api_calls - calls_before
+        record_sync(resource.name)
         stats.seconds = round(time.monotonic() - began, 3)
         return stats
 

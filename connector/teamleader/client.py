@@ -58,6 +58,8 @@ class ApiCaller(Protocol):
 
     def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any: ...
 
+    def refresh_token_if_expiring(self, within: float) -> bool: ...
+
     def close(self) -> None: ...
 
 
@@ -94,6 +96,10 @@ class TeamleaderClient:
     def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
         """One raw call (decoded JSON), for callers that page and checkpoint by themselves: the sync."""
         return self._transport.call(endpoint, body)
+
+    def refresh_token_if_expiring(self, within: float) -> bool:
+        """Refresh the access token now when it expires within `within` seconds; True if it did."""
+        return self._transport.refresh_token_if_expiring(within)
 
     def close(self) -> None:
         """Close the connection pools."""

@@ -58,6 +58,17 @@ class AccessTokens:
             return self._refresh(cached, forced=False)
         return cached
 
+    def refresh_if_expiring(self, within: float) -> bool:
+        """Refresh now when the token expires within `within` seconds (the scheduled keep-alive,
+        which also finds a revoked connection before a user needs it); True when it refreshed."""
+        with self._lock:
+            self._cached = None
+            stored = self._load()
+        if not stored.expires_within(self._clock.time(), within):
+            return False
+        self._refresh(stored, forced=False)
+        return True
+
     def after_unauthorized(self, rejected: StoredConnection) -> StoredConnection:
         """After a 401 with `rejected`: adopt what another process stored, or refresh once."""
         return self._refresh(rejected, forced=True)

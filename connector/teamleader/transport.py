@@ -20,6 +20,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from connector.logging import get_logger
+from connector.metrics import API_CALLS, API_RATE_LIMITED
 from connector.storage.token_store import StoredConnection
 from connector.teamleader.clock import Clock
 from connector.teamleader.errors import (
@@ -100,6 +101,10 @@ class ApiTransport:
         )
         return retrying(self._attempt, endpoint, content, operation)
 
+    def refresh_token_if_expiring(self, within: float) -> bool:
+        """See `AccessTokens.refresh_if_expiring`."""
+        return self._tokens.refresh_if_expiring(within)
+
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
@@ -138,6 +143,12 @@ class ApiTransport:
                 raise OutcomeUnknown(endpoint, f"{type(exc).__name__} after the request was sent") from None
             raise TransportFailed(endpoint, type(exc).__name__, sent=True) from None
         self._limiter.observe(response.headers)
+        status = response.status_code
+        API_CALLS.labels(
+            operation=endpoint, status_class="429" if status == 429 else f"{status // 100}xx"
+        ).inc()
+        if status == 429:
+            API_RATE_LIMITED.labels(operation=endpoint).inc()
         return response
 
     def _parse(self, endpoint: str, response: httpx.Response, operation: Operation) -> Any:

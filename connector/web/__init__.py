@@ -2,8 +2,8 @@
 
 What other packages use: the ports the budgets service is adapted to (`DashboardReadModel`,
 `BudgetActions`), their view dataclasses and errors, re-exported here. This module deliberately
-imports no web framework, so `connector.web.metrics` stays cheap to import from any layer;
-the app factory is `connector.web.app.create_app`.
+imports no web framework (the metrics live in `connector.metrics`, beside every layer); the app
+factory is `connector.web.app.create_app`.
 """
 
 from __future__ import annotations

@@ -27,12 +27,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connector.bootstrap import Container
 from connector.logging import register_secret
+from connector.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 from connector.web import api, health, login, pages
 from connector.web.access import AccessMiddleware, app_routes
 from connector.web.context import WebContext, build_templates
 from connector.web.health import HealthConfig, ReadinessCheck
 from connector.web.links import StatementLinks
-from connector.web.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 from connector.web.ports import BudgetActions, DashboardReadModel
 from connector.web.problems import install_error_handlers
 from connector.web.security import Authenticator

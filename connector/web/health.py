@@ -4,7 +4,7 @@
 the database answers, its schema is at the migration head, and any check the composition root
 adds (the Teamleader token, the scheduler); each check reports ok or one line saying what to do,
 never a secret. `/metrics` runs the scrape hook (e.g. to count top-ups by state) and exposes the
-default registry, where `connector.web.metrics` defines the product's metrics.
+default registry, where `connector.metrics` defines the product's metrics.
 """
 
 from __future__ import annotations
