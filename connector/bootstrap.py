@@ -14,7 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from connector.budgets import BudgetsService
+from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
+from connector.budgets.web_adapter import BudgetsWebAdapter
+from connector.invoicing import TopupReconciler, TopupWorker
 from connector.invoicing.notify import Notifier
+from connector.invoicing.teamleader_api import TeamleaderInvoices
 from connector.logging import configure_logging, register_secret
 from connector.settings import Settings, load_settings
 from connector.storage import create_db_engine, current_revision, head_revision, upgrade
@@ -50,9 +54,38 @@ class Container:
                 self._client = build_client(self.settings, self.engine)
             return self._client
 
+    def notifier(self) -> Notifier:
+        """Notifications: logged, and posted to PREPAID_NOTIFY_URL when set."""
+        return Notifier(self.settings.notify_url)
+
     def budgets(self) -> BudgetsService:
         """The budgets service (ledger, choices, balances) on this database."""
-        return BudgetsService(self.engine, notifier=Notifier(self.settings.notify_url))
+        return BudgetsService(self.engine, notifier=self.notifier())
+
+    def web_adapter(self) -> BudgetsWebAdapter:
+        """The budgets service as the dashboard's read model and actions."""
+        return BudgetsWebAdapter(self.budgets())
+
+    def topup_worker(self, name: str | None = None) -> TopupWorker:
+        """The worker that turns planned top-ups into Teamleader invoices, exactly once."""
+        return TopupWorker(
+            self.engine,
+            TeamleaderInvoices(self.teamleader()),
+            StoredBudgets(),
+            LedgerCredits(),
+            notifier=self.notifier(),
+            name=name,
+        )
+
+    def topup_reconciler(self) -> TopupReconciler:
+        """Credits and reversals from invoice events, and the polling fallback."""
+        return TopupReconciler(
+            self.engine,
+            TeamleaderInvoices(self.teamleader()),
+            StoredBudgets(),
+            LedgerCredits(),
+            notifier=self.notifier(),
+        )
 
     def entries_changed(self, entry_ids: Sequence[str]) -> None:
         """Where the sync hands changed time entries: the budgets service re-evaluates them."""
@@ -70,8 +103,35 @@ class Container:
         )
 
     def inbox(self) -> InboxProcessor:
-        """The webhook inbox processor on this database and client."""
-        return InboxProcessor(self.engine, self.teamleader(), on_entries_changed=self.entries_changed)
+        """The webhook inbox processor: sync events update the copy, invoice events the top-ups."""
+        reconciler = self.topup_reconciler()
+        return InboxProcessor(
+            self.engine,
+            self.teamleader(),
+            on_entries_changed=self.entries_changed,
+            handlers={
+                "invoice": reconciler.handle_invoice_events,
+                "creditNote": reconciler.handle_credit_note_events,
+            },
+        )
+
+    def reconcile(self) -> dict[str, object]:
+        """One full cycle now: windowed sync, rules, thresholds, invoice states, top-ups."""
+        sync = self.sync_engine().windowed()
+        applied = self.budgets().reconcile()
+        polled = self.topup_reconciler().poll_open_topups()
+        drafted = self.topup_worker().run_once()
+        return {
+            "sync": sync.as_dict(),
+            "entries": dict(applied.outcomes),
+            "crossings": len(applied.crossings),
+            "topups_polled": polled,
+            "topups_driven": drafted,
+        }
+
+    def refresh_token_ahead(self) -> bool:
+        """Refresh the access token when it expires within 15 minutes (scheduled keep-alive)."""
+        return self.teamleader().refresh_token_if_expiring(15 * 60)
 
     def schema_is_current(self) -> bool:
         """True when the database has every migration this code knows."""
