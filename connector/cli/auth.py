@@ -18,8 +18,9 @@ import typer
 
 from connector.cli.context import get_container
 from connector.cli.output import console, err_console, print_json
-from connector.storage.token_store import StoredConnection, TokenStore, UnreadableTokens
-from connector.teamleader import TeamleaderOAuth, build_client
+from connector.storage.token_store import StoredConnection, TokenStore
+from connector.teamleader import TeamleaderOAuth
+from connector.teamleader.connect import complete_login
 from connector.teamleader.login import LoginFailed, RedirectListener, code_from_redirect, is_local_redirect
 
 __all__ = ["app"]
@@ -71,18 +72,8 @@ def login_command(
     else:
         redirected = _pasted_url()
     code = code_from_redirect(redirected, state)
-    store = TokenStore.from_settings(settings, container.engine)
-    try:
-        previous = store.load()
-    except UnreadableTokens:
-        previous = None
-    store.save_authorized(oauth.exchange_code(code))
-    client = build_client(settings, container.engine, oauth=oauth)
-    try:
-        me = client.me()
-    finally:
-        client.close()
-    store.save_identity(me.account_id, me.id, me.name, me.email)
+    connected = complete_login(settings, container.engine, oauth, code)
+    me, previous = connected.me, connected.previous
     if previous is not None and previous.account_id not in (None, me.account_id):
         err_console.print(
             f"warning: this replaces the connection to account {previous.account_id}; "
