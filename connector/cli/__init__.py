@@ -11,11 +11,12 @@ import sys
 import typer
 
 from connector import __version__
-from connector.cli import auth, budgets, config, db, entries, webhooks
+from connector.cli import auth, budgets, config, db, entries, serve, webhooks
 from connector.cli.demo import demo
 from connector.cli.sandbox import sandbox
 from connector.cli.sync import sync as sync_command
 from connector.cli.topups import app as topups_app
+from connector.cli.users import users_app
 from connector.errors import PrepaidError
 
 __all__ = ["app", "main"]
@@ -49,9 +50,12 @@ app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.command("demo")(demo)
 app.command("sync")(sync_command)
+app.command("serve")(serve.serve)
+app.command("reconcile")(serve.reconcile)
 app.add_typer(webhooks.app, name="webhooks")
 app.command("sandbox")(sandbox)
 app.add_typer(topups_app, name="topups")
+app.add_typer(users_app, name="users")
 budgets.register(app)
 entries.register(app)
 

@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from typer.testing import CliRunner
 
+from connector.cli.users import users_app
 from connector.errors import UserInputError
 from connector.web.chart import burn_chart
 from connector.web.memory import sample_dashboard
 from connector.web.periods import InvalidPeriod, parse_period
 from connector.web.security import hash_password, verify_password
 from connector.web.statement_csv import statement_csv
-from connector.web.users_cli import users_app
 from connector.web.views import BurnPoint, Statement, StatementLine, StatementPeriod
 
 

@@ -2,7 +2,6 @@
 
 The password is read from a hidden prompt (asked twice) or, for scripts, from stdin with
 `--stdin`; it never appears in the shell history or the process list. Only the hash is printed.
-Register with one line in connector/cli: `app.add_typer(users_app, name="users")`.
 """
 
 from __future__ import annotations
