@@ -2,19 +2,70 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 
-from connector.cli.context import get_container
-from connector.cli.output import console, print_table
-from connector.storage import current_revision
+from connector.cli.output import console, print_json, print_table
+from connector.cli.serve import run_server
+from connector.cli.sync import progress_bars
+from connector.demo import DEMO_PASSWORD, DEMO_USER, prepare, register_webhooks, run_story
 
 
 def demo(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Keep `prepaid serve` running at the end."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON (implies --no-serve)."),
 ) -> None:
-    """Set up the embedded database and show what the product holds."""
-    container = get_container()
-    console.print(f"[bold]database[/] {container.settings.resolved_database_url}")
-    console.print(f"[bold]schema[/] revision {current_revision(container.engine)} (up to date)")
-    print_table("Demo", ["step", "result"], [("migrate", "done")])
-    del serve
+    """Sandbox, OAuth, full sync, budgets, rules, a top-up invoice, then the dashboard."""
+    started = time.monotonic()
+    sandbox, container = prepare()
+    try:
+        with progress_bars(not as_json) as progress:
+            result = run_story(sandbox, container, (lambda _: None) if as_json else console.print, progress)
+        if as_json:
+            print_json(
+                {
+                    "budgets": result.budgets,
+                    "invoices": result.invoices,
+                    "api_calls": result.api_calls,
+                    "seconds": round(time.monotonic() - started, 1),
+                }
+            )
+            return
+        print_table(
+            "Budgets",
+            ["budget", "customer", "settled", "provisional", "threshold"],
+            [
+                (
+                    ("[red]" if b["below_threshold"] else "") + b["budget"],
+                    b["customer"],
+                    b["settled"],
+                    b["provisional"],
+                    b["threshold"],
+                )
+                for b in result.budgets
+            ],
+        )
+        print_table(
+            "Top-up invoices created in the sandbox",
+            ["number", "customer", "total excl. VAT", "invoice", "top-up", "marker"],
+            [
+                (i["number"], i["customer"], i["total"], i["status"], i["topup"], i["marker"])
+                for i in result.invoices
+            ],
+        )
+        console.print(
+            f"{len(result.invoices)} top-up invoice(s), {result.api_calls} API calls, "
+            f"{time.monotonic() - started:.1f} s"
+        )
+        if serve:
+            register_webhooks(container)
+            url = container.settings.public_url
+            run_server(
+                container,
+                banner=f"[bold green]dashboard at {url}/[/] (log in as {DEMO_USER} / "
+                f"{DEMO_PASSWORD}; Ctrl-C stops)",
+            )
+    finally:
+        container.close()
+        sandbox.stop()
