@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
-from connector.billing import Budget, Money
+from connector.billing import Budget, Money, fifo_funding
 from connector.billing import ChoiceRefused as DomainRefused
 from connector.budgets.choices import Choice, Selection
-from connector.budgets.errors import BudgetNotFound, ChoiceLost
+from connector.budgets.errors import BudgetNotFound, ChoiceLost, EntriesNotFound
+from connector.budgets.flagged import FlagChoice, resolve_flagged
 from connector.budgets.reports import (
     BalanceRow,
     EntryRow,
@@ -27,6 +28,7 @@ from connector.budgets.reports import (
     entry_rows,
     forecast_of,
     ledger_rows,
+    lines_of,
     statement_data,
 )
 from connector.budgets.service import BudgetsService
@@ -70,6 +72,24 @@ def _topup_view(r: Any) -> TopupView:
         invoice_number=r.invoice_number,
         credited_at=r.credited_at,
     )
+
+
+def _funding_labels(conn: Connection, b: Budget) -> dict[str, str]:
+    """For each debit line's source key, the credits that paid for it, first in first out."""
+    rows = ledger_rows(conn, b.id)
+    names: dict[str, str] = {}
+    for r in rows:
+        if r["kind"] == "opening":
+            names[r["source_key"]] = "opening balance"
+        elif r["invoice_id"] is not None:
+            names[r["source_key"]] = r["reason"] or f"invoice {r['invoice_id']}"
+        else:
+            names[r["source_key"]] = r["reason"] or r["kind"]
+    funded: dict[str, list[str]] = {}
+    for link in fifo_funding(lines_of(conn, b), b.unit):
+        label = "not yet funded" if link.credit_key is None else names.get(link.credit_key, link.credit_key)
+        funded.setdefault(link.debit_key, []).append(f"{label} ({b.unit.format(link.measure)})")
+    return {key: "; ".join(parts) for key, parts in funded.items()}
 
 
 class BudgetsWebAdapter:
@@ -234,6 +254,10 @@ class BudgetsWebAdapter:
             b = self._budget(conn, budget_id)
             row = self._rows(conn, [budget_id])[0]
             data = statement_data(conn, b, period.start, period.end)
+            funding = _funding_labels(conn, b)
+            flagged = tuple(
+                self._entry_view(b, r) for r in entry_rows(conn, budget_id=budget_id, flagged=True)
+            )
         unit, currency = b.unit, b.unit.currency
         lines = tuple(
             StatementLine(
@@ -248,6 +272,7 @@ class BudgetsWebAdapter:
                 if line["rate_cents"] is None
                 else Money.from_cents(line["rate_cents"], currency).amount,
                 amount=Money.from_cents(line["amount_cents"], currency).amount,
+                funded_by=funding.get(line["source_key"], ""),
             )
             for line in data.lines
         )
@@ -262,7 +287,8 @@ class BudgetsWebAdapter:
             )
             for line in data.topups
         )
-        return Statement(row, period, unit.quantity(data.opening), lines, topups, unit.quantity(data.closing))
+        opening, closing = unit.quantity(data.opening), unit.quantity(data.closing)
+        return Statement(row, period, opening, lines, topups, closing, flagged=flagged)
 
     # choices
 
@@ -290,3 +316,23 @@ class BudgetsWebAdapter:
 
     def undo(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
         return self._choose(Choice.UNDO, budget_id, entry_ids, actor)
+
+    def _resolve(
+        self, choice: FlagChoice, budget_id: str, entry_ids: Sequence[str], actor: str
+    ) -> ChoiceOutcome:
+        ids = tuple(dict.fromkeys(entry_ids))
+        with self._service.engine.connect() as conn:
+            b = self._budget(conn, budget_id)
+        try:
+            result = resolve_flagged(self._service.engine, choice, ids, actor=actor, budget_id=budget_id)
+        except EntriesNotFound as error:
+            raise UnknownEntries(budget_id, error.entry_ids) from None
+        except (DomainRefused, ChoiceLost) as error:
+            raise ChoiceRefused(f"{error}; reload the page to see it") from None
+        return ChoiceOutcome(ids, b.unit.quantity(result.settled.get(budget_id, 0)))
+
+    def keep(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        return self._resolve(FlagChoice.KEEP, budget_id, entry_ids, actor)
+
+    def reverse(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        return self._resolve(FlagChoice.REVERSE, budget_id, entry_ids, actor)

@@ -1,5 +1,8 @@
 """`prepaid entries list` and `prepaid subtract|exclude|undo`: time entries and people's choices.
 
+Flagged subtractions (Teamleader invoiced the time too) are answered with
+`prepaid entries keep ID...` or `prepaid entries reverse ID...`; nothing else reverses them.
+
 A choice takes entry ids, a date range (`--from/--to`), or `--all-pending`, optionally within
 one budget; it is all or nothing. An entry another process chose first is reported with who
 chose it; a race lost in mid-write changes nothing and exits with code 1.
@@ -14,6 +17,7 @@ import typer
 
 from connector.billing import Money
 from connector.budgets import Choice, Selection
+from connector.budgets.flagged import FlagChoice, resolve_flagged
 from connector.budgets.reports import EntryRow, entry_rows
 from connector.cli.budgets import actor
 from connector.cli.context import get_container
@@ -156,6 +160,35 @@ def _command(choice: Choice) -> Any:
         Choice.UNDO: "Return subtracted or excluded entries to pending (a reversal line for a subtraction).",
     }[choice]
     return command
+
+
+def _resolve(choice: FlagChoice, ids: list[str], budget_id: str | None, as_json: bool) -> None:
+    result = resolve_flagged(get_container().engine, choice, ids, actor=actor(), budget_id=budget_id)
+    if as_json:
+        print_json({"changed": [{"budget": b, "entry": e, "outcome": o} for b, e, o in result.changed]})
+        return
+    for b, e, outcome in result.changed:
+        console.print(f"{b}: time entry {e} {outcome.replace('_', ' ')}")
+
+
+@app.command("keep")
+def keep(
+    entry_ids: Annotated[list[str], typer.Argument(help="Flagged time entry ids.")],
+    budget_id: str | None = typer.Option(None, "--budget", help="Only within this budget."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Keep flagged subtractions (Teamleader invoiced them too): the flag is acknowledged."""
+    _resolve(FlagChoice.KEEP, entry_ids, budget_id, as_json)
+
+
+@app.command("reverse")
+def reverse(
+    entry_ids: Annotated[list[str], typer.Argument(help="Flagged time entry ids.")],
+    budget_id: str | None = typer.Option(None, "--budget", help="Only within this budget."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Reverse flagged subtractions (a reversal line gives the amount back to the budget)."""
+    _resolve(FlagChoice.REVERSE, entry_ids, budget_id, as_json)
 
 
 def register(root: typer.Typer) -> None:

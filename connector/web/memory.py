@@ -196,6 +196,27 @@ class MemoryDashboard:
         allowed = {EntryState.SUBTRACTED, EntryState.EXCLUDED}
         return self._choose(budget_id, entry_ids, actor, allowed, EntryState.PENDING)
 
+    def _flagged(self, budget_id: str, entry_ids: Sequence[str]) -> None:
+        budget = self._get(budget_id)
+        for entry_id in entry_ids:
+            entry = budget.entries.get(entry_id)
+            if entry is not None and not (entry.warning or "").startswith("flagged"):
+                raise ChoiceRefused(f"time entry {entry_id} is not flagged; reload the page to see it")
+
+    def keep(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        with self._lock:
+            self._flagged(budget_id, entry_ids)
+            budget = self._get(budget_id)
+            for entry_id in entry_ids:
+                budget.entries[entry_id] = replace(budget.entries[entry_id], warning=None)
+            settled = sum((line.change for line in budget.ledger), Decimal(0))
+        return ChoiceOutcome(tuple(dict.fromkeys(entry_ids)), settled)
+
+    def reverse(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        with self._lock:
+            self._flagged(budget_id, entry_ids)
+        return self._choose(budget_id, entry_ids, actor, {EntryState.SUBTRACTED}, EntryState.EXCLUDED)
+
 
 _PEOPLE = ("Ann Peeters", "Bram Jacobs", "Chloé Maes", "Dries Wouters")
 _WORK = ("Design", "Development", "Copywriting", "Project management")

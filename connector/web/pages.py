@@ -83,12 +83,18 @@ def choose(
     request: Request,
     ctx: Web,
     budget_id: str,
-    action: Annotated[Literal["subtract", "exclude", "undo"], Form()],
+    action: Annotated[Literal["subtract", "exclude", "undo", "keep", "reverse"], Form()],
     entry_id: Annotated[list[str], Form(max_length=1000)] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
     if not entry_id:
         raise ChoiceRefused("no time entry was selected; tick the entries to subtract, exclude or undo")
-    perform = {"subtract": ctx.actions.subtract, "exclude": ctx.actions.exclude, "undo": ctx.actions.undo}
+    perform = {
+        "subtract": ctx.actions.subtract,
+        "exclude": ctx.actions.exclude,
+        "undo": ctx.actions.undo,
+        "keep": ctx.actions.keep,
+        "reverse": ctx.actions.reverse,
+    }
     perform[action](budget_id, entry_id, actor(request))
     if request.headers.get("x-requested-with") == "fetch":
         return ctx.fragment(request, "_budget_live.html", **_live_values(ctx, budget_id))

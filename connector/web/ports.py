@@ -100,3 +100,11 @@ class BudgetActions(Protocol):
     def undo(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
         """Return subtracted or excluded entries to pending (a reversal line for a subtraction)."""
         ...
+
+    def keep(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        """Keep flagged subtractions (Teamleader invoiced them too): the flag is acknowledged."""
+        ...
+
+    def reverse(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
+        """Reverse flagged subtractions with a reversal line; the only way a flag reverses anything."""
+        ...

@@ -170,6 +170,7 @@ class StatementLine:
     rounded_seconds: int
     rate: Decimal | None
     amount: Decimal
+    funded_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,7 @@ class Statement:
     lines: tuple[StatementLine, ...]
     topups: tuple[TopupView, ...]
     closing: Decimal
+    flagged: tuple[EntryView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
