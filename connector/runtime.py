@@ -2,19 +2,23 @@
 
 Start-up checks the database (reachable, migrated) and says how to connect Teamleader when no
 token is stored; the app still serves the dashboard then, and the jobs that need Teamleader log
-one clear line instead of failing noisily. Shutdown (SIGTERM, Ctrl-C) stops the scheduler and
-lets each worker finish its current round before the process exits.
+one clear line instead of failing noisily. The workers and the scheduler live inside the web
+app's lifespan: uvicorn starts them with the app and, on SIGTERM or Ctrl-C, after the last
+request, the scheduler stops and each worker finishes its current round (uvicorn then re-raises
+the signal, so the process ends as terminated by it, as supervisors expect).
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
+from starlette.concurrency import run_in_threadpool
 
 from connector.bootstrap import Container
 from connector.errors import PrepaidError
@@ -131,6 +135,19 @@ class Runtime:
                 ),
             ],
         )
+
+        inner = self.app.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+            async with inner(app) as state:
+                self.start()
+                try:
+                    yield state
+                finally:
+                    await run_in_threadpool(self.stop)
+
+        self.app.router.lifespan_context = lifespan
 
     def start(self) -> None:
         """Start the workers and the scheduler (the web app is served by uvicorn)."""

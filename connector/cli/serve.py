@@ -14,7 +14,7 @@ __all__ = ["reconcile", "run_server", "serve"]
 
 
 def run_server(container: Container, *, banner: str | None = None) -> None:
-    """Serve until SIGTERM or Ctrl-C, then stop the scheduler and let the workers finish their round."""
+    """Serve until SIGTERM or Ctrl-C; the app's lifespan starts and stops the workers and scheduler."""
     runtime = Runtime(container)
     settings = container.settings
     server = uvicorn.Server(
@@ -28,13 +28,9 @@ def run_server(container: Container, *, banner: str | None = None) -> None:
             timeout_graceful_shutdown=20,
         )
     )
-    runtime.start()
     if banner:
         console.print(banner)
-    try:
-        server.run()
-    finally:
-        runtime.stop()
+    server.run()
 
 
 def serve() -> None:

@@ -1,0 +1,163 @@
+"""`prepaid serve` end to end: a webhook leads to a top-up invoice in seconds; SIGTERM loses nothing."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from support.sandbox_copy import control
+
+from connector.budgets.files import apply_file
+from connector.storage.tables.invoicing import topup
+from connector.storage.tables.sync import webhook_inbox
+from connector.sync.subscription import event_types, webhook_secret, webhook_url
+
+BUDGET = """
+[[budget]]
+id = "serve-e2e"
+name = "Serve e2e"
+customer = {{ type = "company", id = "{company}" }}
+currency = "EUR"
+start = 2026-11-21
+mode = "auto"
+threshold = 500.00
+opening_balance = 1000.00
+[budget.valuation]
+default_rate = 100.00
+rounding_minutes = 15
+[[budget.rules]]
+id = "invoiceable"
+invoiceable = true
+[budget.replenish]
+mode = "auto"
+fixed_amount = 1000.00
+department_id = "{department}"
+tax_rate_id = "{tax_rate}"
+payment_term_days = 14
+line_text = "Top-up of {{budget}}"
+book = true
+credit_on = "booked"
+"""
+
+
+def _budget_file(sandbox: Any, path: Path) -> str:
+    state = control(sandbox, "GET", "state?entries=0")
+    company = state["companies"][0]["id"]
+    rate = next(r for r in state["tax_rates"] if str(r["rate"]) in ("0.21", "0.2100"))
+    path.write_text(BUDGET.format(company=company, department=rate["department_id"], tax_rate=rate["id"]))
+    return str(company)
+
+
+def test_a_webhook_crossing_becomes_one_booked_invoice_within_seconds(
+    start_sandbox: Any, connect_stack: Any, start_serve: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox(entries=300)
+    stack = connect_stack(sandbox)
+    stack.sync_engine().full()
+    company = _budget_file(sandbox, tmp_path / "budgets.toml")
+    apply_file(stack.budgets(), tmp_path / "budgets.toml", actor="test")
+    served = start_serve(stack)
+    stack.teamleader().register_webhook(
+        webhook_url(stack.settings.model_copy(update={"public_url": served.url})), event_types()
+    )
+    users = control(sandbox, "GET", "state?entries=0")["users"]
+    before = {i["id"] for i in control(sandbox, "GET", "state?entries=0")["invoices"]}
+    control(
+        sandbox,
+        "POST",
+        "time-entries",
+        {
+            "user_id": users[0]["id"],
+            "started_at": "2026-11-22T10:00:00+00:00",
+            "duration": 8 * 3600,
+            "description": "migration weekend",
+            "subject": {"type": "company", "id": company},
+            "invoiceable": True,
+        },
+    )
+    changed = time.monotonic()
+    deadline = changed + 5
+
+    def new_invoices() -> list[dict[str, Any]]:
+        invoices = control(sandbox, "GET", "state?entries=0")["invoices"]
+        return [i for i in invoices if i["id"] not in before and i["status"] == "outstanding"]
+
+    while not new_invoices():
+        assert time.monotonic() < deadline, f"no booked invoice within 5 s: {served.log.read_text()[-3000:]}"
+        time.sleep(0.05)
+    time.sleep(1.5)
+    created = new_invoices()
+    assert len(created) == 1
+    invoice = created[0]
+    assert invoice["invoicee"]["customer"] == {"type": "company", "id": company}
+    assert str(invoice["total"]["tax_exclusive"]["amount"]) in ("1000", "1000.0", "1000.00")
+    line = invoice["grouped_lines"][0]["line_items"][0]
+    assert line["description"] == "Top-up of Serve e2e"
+    assert served.stop() in (0, -signal.SIGTERM)
+
+
+def test_sigterm_during_a_webhook_burst_loses_no_accepted_event(
+    start_sandbox: Any, connect_stack: Any, start_serve: Any
+) -> None:
+    sandbox = start_sandbox(entries=600)
+    stack = connect_stack(sandbox)
+    stack.sync_engine().full()
+    with stack.engine.connect() as conn:
+        from connector.storage.tables.sync import time_entry
+
+        entry_ids = [r[0] for r in conn.execute(select(time_entry.c.id).limit(500))]
+    served = start_serve(stack)
+    hook = f"{served.url}/webhooks/teamleader/{webhook_secret(stack.settings)}"
+    accepted: list[str] = []
+    lock = threading.Lock()
+
+    def deliver(entry_id: str) -> None:
+        payload = {
+            "type": "timeTracking.updated",
+            "subject": {"type": "timeTracking", "id": entry_id},
+            "account": {"type": "account", "id": "x"},
+        }
+        try:
+            response = httpx.post(hook, json=payload, timeout=10)
+        except httpx.HTTPError:
+            return
+        if response.status_code == 202:
+            with lock:
+                accepted.append(entry_id)
+
+    with ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(deliver, entry_id) for entry_id in entry_ids]
+        while len(accepted) < 150:
+            time.sleep(0.01)
+        served.process.send_signal(signal.SIGTERM)
+        for future in futures:
+            future.result()
+    assert served.stop() in (0, -signal.SIGTERM)
+    assert 150 <= len(accepted) <= 500
+    restarted = start_serve(stack)
+
+    def settled() -> bool:
+        with stack.engine.connect() as conn:
+            open_rows = conn.execute(
+                select(func.count()).select_from(webhook_inbox).where(webhook_inbox.c.status != "done")
+            ).scalar_one()
+        return open_rows == 0
+
+    deadline = time.monotonic() + 30
+    while not settled():
+        assert time.monotonic() < deadline, restarted.log.read_text()[-3000:]
+        time.sleep(0.1)
+    with stack.engine.connect() as conn:
+        done = {
+            r[0]
+            for r in conn.execute(select(webhook_inbox.c.subject_id).where(webhook_inbox.c.status == "done"))
+        }
+        assert conn.execute(select(func.count()).select_from(topup)).scalar_one() == 0
+    assert set(accepted) <= done
+    assert restarted.stop() in (0, -signal.SIGTERM)
