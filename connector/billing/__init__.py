@@ -59,6 +59,7 @@ from connector.billing.periods import (
     close_period,
     grant_line,
     line_period,
+    nth_period,
     period_at,
     period_of,
 )
@@ -138,6 +139,7 @@ __all__ = [
     "ineligibility",
     "keep_flagged",
     "line_period",
+    "nth_period",
     "on_entry_synced",
     "opening_line",
     "parse_budgets_file",

@@ -20,7 +20,16 @@ from connector.billing.budget import Budget, DeficitPolicy, PeriodCadence, Rollo
 from connector.billing.errors import InvalidBudget
 from connector.billing.ledger import Detail, LedgerLine, LineKind, unit_line
 
-__all__ = ["Period", "PeriodClose", "close_period", "grant_line", "line_period", "period_at", "period_of"]
+__all__ = [
+    "Period",
+    "PeriodClose",
+    "close_period",
+    "grant_line",
+    "line_period",
+    "nth_period",
+    "period_at",
+    "period_of",
+]
 
 _MONTHS = {PeriodCadence.MONTH: 1, PeriodCadence.QUARTER: 3, PeriodCadence.YEAR: 12}
 
@@ -62,6 +71,11 @@ def _period(budget: Budget, index: int) -> Period:
     starts_at = datetime.combine(start, time(0), tzinfo=zone).astimezone(UTC)
     ends_at = datetime.combine(end, time(0), tzinfo=zone).astimezone(UTC)
     return Period(index, start, end, starts_at, ends_at)
+
+
+def nth_period(budget: Budget, index: int) -> Period:
+    """Period `index` of a renewing budget (0 = the first), as storage names periods."""
+    return _period(budget, index)
 
 
 def period_of(budget: Budget, day: date) -> Period:

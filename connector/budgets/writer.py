@@ -29,6 +29,7 @@ from connector.billing import (
     value_of,
 )
 from connector.budgets.codec import allocation_values, exact_cents, line_values, rate_cents
+from connector.budgets.periods import stamp_periods
 from connector.budgets.repository import insert_allocations, insert_line_rows, update_allocations
 
 __all__ = ["Lost", "Planned", "write_decisions"]
@@ -95,5 +96,6 @@ def write_decisions(
     insert_allocations(conn, inserts)
     if update_allocations(conn, updates) != len(updates):
         raise Lost("an allocation changed while it was being decided")
+    stamp_periods(conn, planned, lines)
     insert_line_rows(conn, lines)
     return dict(delta)

@@ -13,6 +13,9 @@ The database carries the invariants that code paths might forget:
   twice. Amounts are integer cents, durations integer seconds; a balance is a SQL sum of lines,
   never a stored figure. The covering index on (budget_id, amount_cents, seconds) lets that sum
   be read for every budget without touching the table.
+- `ledger_line.period_index` is the period a line counts in for a renewing budget (issue 11),
+  fixed when the line is written; NULL means "the period of its `at`" (and always for budgets
+  that do not renew).
 """
 
 from __future__ import annotations
@@ -148,6 +151,7 @@ ledger_line = Table(
     Column("rule_version", Integer),
     Column("reason", Text, nullable=False, default=""),
     Column("details", JSONDoc),
+    Column("period_index", Integer),
 )
 Index("ix_ledger_line_balance", ledger_line.c.budget_id, ledger_line.c.amount_cents, ledger_line.c.seconds)
 Index("ix_ledger_line_budget_at", ledger_line.c.budget_id, ledger_line.c.at)

@@ -317,6 +317,7 @@ def upgrade() -> None:
     sa.Column('rule_version', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('details', sa.JSON().with_variant(sa.JSON(none_as_null=True), 'sqlite'), nullable=True),
+    sa.Column('period_index', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['budget_id'], ['budget.id'], name=op.f('fk_ledger_line_budget_id_budget')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_line')),
     sa.UniqueConstraint('source_key', name=op.f('uq_ledger_line_source_key'))
