@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from connector.budgets import BudgetsService
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
+from connector.budgets.periods import PeriodCloser
 from connector.budgets.web_adapter import BudgetsWebAdapter
 from connector.invoicing import TopupReconciler, TopupWorker
 from connector.invoicing.notify import Notifier
@@ -61,6 +62,10 @@ class Container:
     def budgets(self) -> BudgetsService:
         """The budgets service (ledger, choices, balances) on this database."""
         return BudgetsService(self.engine, notifier=self.notifier())
+
+    def period_closer(self, actor: str = "periods") -> PeriodCloser:
+        """Closes the periods of renewing budgets that have ended (scheduled, or `prepaid periods close`)."""
+        return PeriodCloser(self.engine, actor=actor)
 
     def web_adapter(self) -> BudgetsWebAdapter:
         """The budgets service as the dashboard's read model and actions."""

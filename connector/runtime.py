@@ -133,6 +133,11 @@ class Runtime:
                     _guarded("token-refresh", container.refresh_token_ahead),
                     cron=settings.schedule_token_refresh,
                 ),
+                ScheduledJob(
+                    "period-close",
+                    lambda: container.period_closer().close_due(),
+                    cron=settings.schedule_period_close,
+                ),
             ],
         )
 

@@ -13,6 +13,7 @@ import typer
 from connector import __version__
 from connector.cli import auth, budgets, config, db, entries, serve, webhooks
 from connector.cli.demo import demo
+from connector.cli.periods import app as periods_app
 from connector.cli.sandbox import sandbox
 from connector.cli.sync import sync as sync_command
 from connector.cli.topups import app as topups_app
@@ -55,6 +56,7 @@ app.command("reconcile")(serve.reconcile)
 app.add_typer(webhooks.app, name="webhooks")
 app.command("sandbox")(sandbox)
 app.add_typer(topups_app, name="topups")
+app.add_typer(periods_app, name="periods")
 app.add_typer(users_app, name="users")
 budgets.register(app)
 entries.register(app)
