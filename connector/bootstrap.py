@@ -17,6 +17,7 @@ from connector.budgets import BudgetsService
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.budgets.periods import PeriodCloser
 from connector.budgets.web_adapter import BudgetsWebAdapter
+from connector.budgets.writeback import BalanceWriteback
 from connector.invoicing import TopupReconciler, TopupWorker
 from connector.invoicing.notify import Notifier
 from connector.invoicing.teamleader_api import TeamleaderInvoices
@@ -39,6 +40,7 @@ class Container:
     _client: TeamleaderClient | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closed: bool = field(default=False, repr=False)
+    _writeback: BalanceWriteback | None = field(default=None, repr=False)
 
     def close(self) -> None:
         """Release connections (idempotent)."""
@@ -81,6 +83,18 @@ class Container:
             notifier=self.notifier(),
             name=name,
         )
+
+    def write_back(self) -> int:
+        """One write-back run (balances to the PREPAID_WRITEBACK_FIELD custom field); the calls made."""
+        field = self.settings.writeback_field
+        if not field:
+            return 0
+        client = self.teamleader()
+        with self._lock:
+            if self._writeback is None:
+                self._writeback = BalanceWriteback(self.engine, client, field)
+            job = self._writeback
+        return job.run_once()
 
     def topup_reconciler(self) -> TopupReconciler:
         """Credits and reversals from invoice events, and the polling fallback."""

@@ -99,7 +99,10 @@ class Runtime:
             _guarded("topups", lambda: container.topup_worker(name).run_once()),
             settings.worker_interval_seconds,
         )
-        self.workers = [inbox_worker, topup_worker]
+        writeback = LoopWorker(
+            "writeback", _guarded("writeback", container.write_back), settings.writeback_interval_seconds
+        )
+        self.workers = [inbox_worker, topup_worker, writeback]
         receiver = webhook_router(
             container.engine,
             webhook_secret(settings),

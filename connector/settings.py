@@ -199,6 +199,22 @@ class Settings(BaseSettings):
         description="Seconds between two runs of the webhook-inbox and top-up workers when nothing pokes them.",
         json_schema_extra=_example("2"),
     )
+    writeback_field: str | None = Field(
+        None,
+        description="Custom field of Teamleader companies and contacts that shows the prepaid "
+        "balances (its definition id, or its label, e.g. the seeded 'Prepaid balance'). A text "
+        "field gets 'settled ... / provisional ...'; a number field gets the settled balance. "
+        "Unset: nothing is written back.",
+        json_schema_extra=_example("Prepaid balance"),
+    )
+    writeback_interval_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="Seconds between two write-back runs; the changes of one interval cost one "
+        "update call per customer.",
+        json_schema_extra=_example("10"),
+    )
 
     @field_validator("schedule_sync", "schedule_full_sync", "schedule_token_refresh", "schedule_period_close")
     @classmethod

@@ -13,6 +13,7 @@ import typer
 from connector import __version__
 from connector.cli import auth, budgets, config, db, entries, serve, webhooks
 from connector.cli.demo import demo
+from connector.cli.forecast import forecast
 from connector.cli.periods import app as periods_app
 from connector.cli.sandbox import sandbox
 from connector.cli.sync import sync as sync_command
@@ -60,6 +61,7 @@ app.add_typer(periods_app, name="periods")
 app.add_typer(users_app, name="users")
 budgets.register(app)
 entries.register(app)
+app.command("forecast")(forecast)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from connector.budgets import BudgetsService
 from connector.budgets.files import apply_file
 from connector.budgets.reports import BalanceRow, balance_rows, forecast_of, ledger_rows
 from connector.cli.context import get_container
+from connector.cli.forecast import what_if
 from connector.cli.output import console, print_json, print_table
 from connector.errors import UserInputError
 
@@ -294,6 +295,9 @@ def ledger(budget_id: str, as_json: bool = typer.Option(False, "--json", help="P
         ["#", "at (UTC)", "kind", "change", "balance", "by", "entry/invoice", "reason"],
         table,
     )
+
+
+app.command("what-if")(what_if)
 
 
 def register(root: typer.Typer) -> None:

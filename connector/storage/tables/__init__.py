@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector.storage.tables import accounts, budgets, invoicing, ops, sync
+from connector.storage.tables import accounts, budgets, invoicing, ops, sync, writeback
 from connector.storage.tables.base import metadata
 
-__all__ = ["accounts", "budgets", "invoicing", "metadata", "ops", "sync"]
+__all__ = ["accounts", "budgets", "invoicing", "metadata", "ops", "sync", "writeback"]

@@ -1,0 +1,174 @@
+"""`prepaid forecast` and `prepaid budgets what-if`: what is coming, and what a change would have done.
+
+`forecast`, per active budget: the burn rate over the recent window, the crossing and zero dates,
+and the date and amount of the next top-up; then a cash-in calendar of every expected top-up
+across all budgets over the horizon. `what-if` replays a budget's past entries under a proposed
+budgets file and prints the difference. Both only read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from connector.budgets.forecasting import BudgetForecast, cash_in_calendar, forecast_all
+from connector.budgets.whatif import Scenario, WhatIf, load_proposal
+from connector.budgets.whatif import what_if as compare
+from connector.cli.context import get_container
+from connector.cli.output import console, print_json, print_table
+from connector.errors import UserInputError
+
+__all__ = ["forecast", "what_if"]
+
+
+def _budget_json(f: BudgetForecast) -> dict[str, Any]:
+    fc, unit, row = f.forecast, f.budget.unit, f.row
+    return {
+        "id": f.budget.id,
+        "name": f.budget.name,
+        "customer": row.customer,
+        "settled": row.format(row.settled),
+        "provisional": row.format(row.provisional),
+        "threshold": row.format(row.threshold),
+        "burn_per_day": None if fc.no_recent_burn else unit.format(int(fc.burn_per_day)),
+        "threshold_date": fc.threshold_date,
+        "zero_date": fc.zero_date,
+        "next_topup_date": fc.next_topup_date,
+        "next_topup_amount": str(fc.next_topup.amount.amount) if fc.next_topup else None,
+        "currency": unit.currency,
+        "no_recent_burn": fc.no_recent_burn,
+    }
+
+
+def forecast(
+    days: int = typer.Option(90, "--days", min=1, max=3660, help="Horizon of the cash-in calendar."),
+    window: int = typer.Option(30, "--window", min=1, max=366, help="Days of burn the rate is read from."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Crossing date, zero date and next top-up per budget, and a cash-in calendar over all."""
+    with get_container().engine.connect() as conn:
+        forecasts = forecast_all(conn, horizon_days=days, window_days=window)
+    calendar = cash_in_calendar(forecasts)
+    if as_json:
+        print_json(
+            {
+                "budgets": [_budget_json(f) for f in forecasts],
+                "cash_in": [
+                    {
+                        "day": day,
+                        "currency": currency,
+                        "total": str(total.amount),
+                        "topups": [{"budget": c.budget_id, "amount": str(c.amount.amount)} for c in items],
+                    }
+                    for day, currency, total, items in calendar
+                ],
+            }
+        )
+        return
+    print_table(
+        "Forecast",
+        ["budget", "settled", "provisional", "burn/day", "below threshold", "zero", "next top-up", "amount"],
+        [
+            (
+                data["id"],
+                data["settled"],
+                data["provisional"],
+                data["burn_per_day"] or "no recent burn",
+                data["threshold_date"] or "",
+                data["zero_date"] or "",
+                data["next_topup_date"] or "",
+                f.forecast.next_topup.amount.format() if f.forecast.next_topup else "",
+            )
+            for f, data in ((f, _budget_json(f)) for f in forecasts)
+        ],
+    )
+    if not calendar:
+        console.print(f"no top-up expected in the next {days} days")
+        return
+    print_table(
+        f"Cash-in calendar (next {days} days)",
+        ["day", "total", "budgets"],
+        [(day, total.format(), ", ".join(c.budget_id for c in items)) for day, _, total, items in calendar],
+    )
+
+
+def _whatif_json(result: WhatIf) -> dict[str, Any]:
+    unit = result.current_budget.unit
+
+    def scenario(s: Scenario) -> dict[str, Any]:
+        return {
+            "subtracted_entries": s.subtracted,
+            "subtracted": unit.format(s.subtracted_measure),
+            "subtracted_measure": s.subtracted_measure,
+            "pending_entries": s.pending,
+            "topups": [
+                {"day": t.day, "amount": str(t.amount.amount), "blocked": t.blocked} for t in s.topups
+            ],
+        }
+
+    return {
+        "budget": result.current_budget.id,
+        "since": result.since,
+        "replayed_entries": result.replayed,
+        "settled": unit.format(result.settled),
+        "proposed_settled": unit.format(result.proposed_settled),
+        "balance_difference": unit.format(result.proposed_settled - result.settled),
+        "current": scenario(result.current),
+        "proposed": scenario(result.proposed),
+        "topups_difference": result.topups_difference,
+        "rules": [str(rule.provenance) for rule in result.proposed_budget.rules],
+        "changed_entries": [
+            {"entry": e, "before": b, "before_measure": bm, "after": a, "after_measure": am}
+            for e, b, bm, a, am in result.changed
+        ],
+    }
+
+
+def what_if(
+    budget_id: str,
+    file: Annotated[Path, typer.Option("--file", help="A budgets file with the proposed budget (same id).")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="Replay entries from this day (YYYY-MM-DD).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Replay past entries under the file's rules, rates or threshold and print the difference.
+
+    Nothing is written: the subtractions, the balance and the top-ups are computed, not stored.
+    """
+    try:
+        first = date.fromisoformat(since) if since else None
+    except ValueError:
+        raise UserInputError(f"--since {since!r} is not a date; use YYYY-MM-DD") from None
+    container = get_container()
+    with container.engine.connect() as conn:
+        current = container.budgets().budget(budget_id, conn)
+        proposal = load_proposal(file, budget_id, current)
+        result = compare(conn, budget_id, proposal, since=first)
+        conn.rollback()
+    data = _whatif_json(result)
+    if as_json:
+        print_json(data)
+        return
+    current_s, proposed_s = data["current"], data["proposed"]
+    print_table(
+        f"What if {budget_id} followed {file}" + (f" since {first}" if first else ""),
+        ["", "now", "proposed"],
+        [
+            ("entries subtracted", current_s["subtracted_entries"], proposed_s["subtracted_entries"]),
+            ("amount subtracted", current_s["subtracted"], proposed_s["subtracted"]),
+            ("entries left pending", current_s["pending_entries"], proposed_s["pending_entries"]),
+            ("settled balance", data["settled"], data["proposed_settled"]),
+            (
+                "top-ups created",
+                sum(1 for t in current_s["topups"] if not t["blocked"]),
+                sum(1 for t in proposed_s["topups"] if not t["blocked"]),
+            ),
+        ],
+    )
+    console.print(
+        f"{len(result.changed)} of {result.replayed} replayed entries would change; nothing was written"
+    )
