@@ -83,7 +83,7 @@ class LedgerLine:
     def __post_init__(self) -> None:
         if self.at.utcoffset() is None:
             raise InvalidBudget("ledger.at", f"line {self.source_key} has a naive timestamp")
-        if self.amount != self.amount.rounded():
+        if not self.amount.is_rounded():
             raise InvalidBudget(
                 "ledger.amount", f"line {self.source_key} amount {self.amount.amount} is not rounded"
             )

@@ -4,6 +4,11 @@ The database stores minor units ("cents") so that a balance is an exact integer 
 and PostgreSQL alike; the domain computes in Decimal and rounds half-up to the currency's minor
 unit only where a figure becomes final (a ledger line, a formatted amount). Floats are refused
 at construction: a binary fraction of a cent is exactly the error this product must never make.
+
+Money is built millions of times when a sync applies rules to every entry, so the checks are
+cheap where they can be: a value that is already a finite `Decimal` skips conversion, each
+currency's quantum is computed once, and results of arithmetic on checked values (same currency,
+Decimal operands) are built without checking again.
 """
 
 from __future__ import annotations
@@ -37,17 +42,25 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 }
 
 
+_QUANTA: dict[str, Decimal] = {}
+
+
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of `currency` (Decimal("0.01") for EUR), checking the code is known."""
+    quantum = _QUANTA.get(currency)
+    if quantum is not None:
+        return quantum
     exponent = CURRENCY_EXPONENTS.get(currency)
     if exponent is None:
         known = ", ".join(sorted(CURRENCY_EXPONENTS))
         raise MoneyError(f"unknown currency {currency!r}; use an ISO 4217 code among: {known}")
-    return Decimal(1).scaleb(-exponent)
+    return _QUANTA.setdefault(currency, Decimal(1).scaleb(-exponent))
 
 
 def to_decimal(value: object, what: str = "amount") -> Decimal:
     """Turn an int, a Decimal or a numeric string into a finite Decimal; refuse floats loudly."""
+    if type(value) is Decimal and value.is_finite():
+        return value
     if isinstance(value, (bool, float)):
         raise MoneyError(
             f"{what} {value!r} is a {type(value).__name__}; pass a Decimal or a string such as '12.50'"
@@ -76,8 +89,19 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", to_decimal(self.amount))
-        minor_unit(self.currency)
+        amount = self.amount
+        if type(amount) is not Decimal or not amount.is_finite():
+            object.__setattr__(self, "amount", to_decimal(amount))
+        if self.currency not in _QUANTA:
+            minor_unit(self.currency)
+
+    @classmethod
+    def _checked(cls, amount: Decimal, currency: str) -> Money:
+        """A result computed from checked money: a finite Decimal in a known currency."""
+        made = object.__new__(cls)
+        object.__setattr__(made, "amount", amount)
+        object.__setattr__(made, "currency", currency)
+        return made
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: str) -> Money:
@@ -93,20 +117,27 @@ class Money:
         """The inverse of `cents()`: the database's integer minor units back into an amount."""
         if isinstance(cents, bool) or not isinstance(cents, int):
             raise MoneyError(f"minor units must be an int, got {cents!r}")
-        return cls(Decimal(cents) * minor_unit(currency), currency)
+        return cls._checked(Decimal(cents) * minor_unit(currency), currency)
+
+    def _quantized(self) -> Decimal:
+        return self.amount.quantize(_QUANTA[self.currency], rounding=ROUND_HALF_UP)
 
     def rounded(self) -> Money:
         """Half-up to the currency's minor unit: 0.005 EUR becomes 0.01, -0.005 becomes -0.01."""
-        return Money(self.amount.quantize(minor_unit(self.currency), rounding=ROUND_HALF_UP), self.currency)
+        return Money._checked(self._quantized(), self.currency)
+
+    def is_rounded(self) -> bool:
+        """True when the amount is a whole number of minor units (a ledger line's amount)."""
+        return self.amount == self._quantized()
 
     def cents(self) -> int:
         """Integer minor units after half-up rounding; what the database stores."""
-        return int(self.rounded().amount.scaleb(CURRENCY_EXPONENTS[self.currency]))
+        return int(self._quantized().scaleb(CURRENCY_EXPONENTS[self.currency]))
 
     def format(self) -> str:
         """'EUR 1,234.50' / 'EUR -12.00': rounded, grouped, with the code first for any locale."""
         exponent = CURRENCY_EXPONENTS[self.currency]
-        return f"{self.currency} {self.rounded().amount:,.{exponent}f}"
+        return f"{self.currency} {self._quantized():,.{exponent}f}"
 
     def __str__(self) -> str:
         return self.format()
@@ -121,13 +152,13 @@ class Money:
         return other
 
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + self._same(other).amount, self.currency)
+        return Money._checked(self.amount + self._same(other).amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - self._same(other).amount, self.currency)
+        return Money._checked(self.amount - self._same(other).amount, self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money._checked(-self.amount, self.currency)
 
     def __mul__(self, factor: Decimal | int) -> Money:
         return Money(self.amount * to_decimal(factor, "factor"), self.currency)

@@ -5,6 +5,10 @@ the budget's default rate, the hourly rate Teamleader holds for the entry. An ho
 every entry at its hour price, because it subtracts hours, not rates. The duration is rounded up
 to the budget's increment with an optional minimum. An entry without a rate is `NeedsRate`, never
 zero. The `Valuation` is stored on the ledger line so a statement can explain every figure.
+
+A sync values a million entries with a handful of rates and rounded durations, so the price of
+(rate, rounded seconds) is memoised: it is a pure function of its arguments, computed exactly as
+before (Decimal, half-up to cents), only not again for the next entry with the same figures.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from connector.billing.entries import TimeEntry
 from connector.billing.errors import InvalidBudget
@@ -74,9 +79,25 @@ class Valuation:
 
     def explain(self) -> str:
         return (
-            f"{self.duration_seconds}s rounded to {self.rounded_seconds}s ({self.hours:.2f} h)"
-            f" x {self.rate} ({self.rate_source.value}) = {self.amount}"
+            f"{self.duration_seconds}s rounded to {self.rounded_seconds}s ({_hours_text(self.rounded_seconds)})"
+            f" x {_rate_text(self.rate, self.rate_source)} = {self.amount}"
         )
+
+
+@lru_cache(maxsize=4096)
+def _hours_text(rounded_seconds: int) -> str:
+    return f"{Decimal(rounded_seconds) / SECONDS_PER_HOUR:.2f} h"
+
+
+@lru_cache(maxsize=4096)
+def _rate_text(rate: Money, source: RateSource) -> str:
+    return f"{rate} ({source.value})"
+
+
+@lru_cache(maxsize=65536)
+def _price(rate: Money, rounded_seconds: int) -> Money:
+    """What `rounded_seconds` at hourly `rate` cost, half-up to cents."""
+    return Money(rate.amount * rounded_seconds / SECONDS_PER_HOUR, rate.currency).rounded()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,5 +146,4 @@ def value_entry(entry: TimeEntry, settings: ValuationSettings, unit: BudgetUnit)
     if found is None or found[0].currency != unit.currency:
         return NeedsRate(entry.id, rounded)
     rate, source = found
-    amount = Money(rate.amount * rounded / SECONDS_PER_HOUR, rate.currency).rounded()
-    return Valuation(entry.duration_seconds, rounded, rate, source, amount)
+    return Valuation(entry.duration_seconds, rounded, rate, source, _price(rate, rounded))

@@ -1,9 +1,9 @@
 """The sync's entry point: re-evaluate changed time entries against every budget they concern.
 
 `EntryApplier.apply` works in batches, each in its own short transaction: one read of the
-entries, one of the budgets of their customers (cached for the whole call), one of their
-allocations, then the pure decisions of `connector.billing`, then one `executemany` per table.
-A replayed entry revision decides UNCHANGED and writes nothing, so applying twice is free. When
+entries, one of their allocations in any budget, one of the budgets of their customers and of
+the budgets holding them (cached for the whole call), then the pure decisions of
+`connector.billing`, then one `executemany` per table. A replayed entry revision decides UNCHANGED and writes nothing, so applying twice is free. When
 another process wrote the same allocations first, the batch is rolled back and its entries are
 decided again one by one from fresh reads. `reconcile_ids` finds what a crash between the sync's
 commit and this call left behind: entries whose revision differs from what their allocation saw,
@@ -30,7 +30,13 @@ from connector.billing import (
     TimeEntry,
     on_entry_synced,
 )
-from connector.budgets.repository import chunks, entries_by_id, load_allocations, load_budgets
+from connector.budgets.repository import (
+    allocation_rows,
+    allocations_of,
+    chunks,
+    entries_by_id,
+    load_budgets,
+)
 from connector.budgets.thresholds import Crossing, after_change
 from connector.budgets.writer import Lost, Planned, write_decisions
 from connector.logging import get_logger
@@ -146,16 +152,11 @@ class EntryApplier:
         self, conn: Connection, ids: Sequence[str], cache: _Budgets, decide: Decide, only: set[str] | None
     ) -> list[Planned]:
         entries = entries_by_id(conn, ids)
-        holders = set(
-            conn.execute(
-                select(entry_allocation.c.budget_id).where(
-                    entry_allocation.c.time_entry_id.in_(list(entries))
-                )
-            ).scalars()
-        )
+        rows = allocation_rows(conn, list(entries))
+        holders = {row[0] for row in rows}
         cache.load(conn, {e.customer for e in entries.values() if e.customer is not None}, holders)
         currencies = {b.id: b.unit.currency for b in cache.by_id.values()}
-        allocations = load_allocations(conn, list(entries), currencies)
+        allocations = allocations_of(rows, currencies)
         held: dict[str, list[str]] = {}
         for budget_id, entry_id in allocations:
             held.setdefault(entry_id, []).append(budget_id)

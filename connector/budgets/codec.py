@@ -3,11 +3,16 @@
 Decimals travel through JSON as strings and money through columns as integer cents, so nothing
 is ever a float. A budget's settings live in one JSON document next to the columns that queries
 filter on; its rules are immutable `budget_rule` rows named by (rule id, version) in the settings.
+
+Time entries and allocations are read a million at a time when a sync applies rules, so they are
+decoded from plain tuples in the order of `ENTRY_FIELDS` and `ALLOCATION_FIELDS` (the queries
+select exactly those columns), and the small immutable values they repeat (customers, flag sets,
+rates) are decoded once and shared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,12 +52,16 @@ from connector.billing import (
 from connector.billing.money import CURRENCY_EXPONENTS
 
 __all__ = [
+    "ALLOCATION_FIELDS",
+    "ENTRY_FIELDS",
     "allocation_from_row",
+    "allocation_from_values",
     "allocation_values",
     "budget_from_row",
     "budget_values",
     "customer_key",
     "entry_from_row",
+    "entry_from_values",
     "exact_cents",
     "line_values",
     "parse_customer_key",
@@ -62,6 +71,51 @@ __all__ = [
 ]
 
 _BILLING_TYPES = {t.value: t for t in BillingType}
+_CUSTOMER_TYPES = {t.value: t for t in CustomerType}
+_STATES = {s.value: s for s in AllocationState}
+_RATE_SOURCES = {s.value: s for s in RateSource}
+
+ENTRY_FIELDS = (
+    "id",
+    "user_id",
+    "work_type_id",
+    "started_on",
+    "started_at",
+    "duration_seconds",
+    "description",
+    "subject_type",
+    "customer_type",
+    "customer_id",
+    "invoiceable",
+    "billing_type",
+    "billing_invoice_id",
+    "hourly_rate_cents",
+    "hourly_rate_currency",
+    "revision",
+    "deleted_at",
+)
+
+ALLOCATION_FIELDS = (
+    "budget_id",
+    "time_entry_id",
+    "state",
+    "version",
+    "seen_revision",
+    "seen_customer",
+    "seen_duration_seconds",
+    "seen_invoiceable",
+    "seen_billing_type",
+    "duration_seconds",
+    "rounded_seconds",
+    "rate_cents",
+    "rate_source",
+    "amount_cents",
+    "rule_id",
+    "rule_version",
+    "flags",
+    "kept_flags",
+    "chosen_by_person",
+)
 
 
 def exact_cents(m: Money) -> int:
@@ -79,11 +133,22 @@ def customer_key(customer: CustomerRef | None) -> str | None:
     return None if customer is None else f"{customer.type.value}:{customer.id}"
 
 
+@lru_cache(maxsize=65536)
 def parse_customer_key(key: str | None) -> CustomerRef | None:
     if not key:
         return None
     kind, _, ident = key.partition(":")
     return CustomerRef(CustomerType(kind), ident)
+
+
+@lru_cache(maxsize=65536)
+def _customer(kind: str, ident: str) -> CustomerRef:
+    return CustomerRef(_CUSTOMER_TYPES[kind], ident)
+
+
+@lru_cache(maxsize=4096)
+def _cents_money(cents: int, currency: str) -> Money:
+    return Money.from_cents(cents, currency)
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -231,64 +296,113 @@ def budget_from_row(row: Mapping[Any, Any], rules: Mapping[tuple[str, int], Subt
 
 def entry_from_row(row: Mapping[Any, Any]) -> TimeEntry:
     """The synced `time_entry` row as the billing domain sees it."""
+    return entry_from_values(tuple(row[name] for name in ENTRY_FIELDS))
+
+
+def entry_from_values(values: Sequence[Any]) -> TimeEntry:
+    """`entry_from_row` for the values of `ENTRY_FIELDS`, in that order."""
+    (
+        entry_id,
+        user_id,
+        work_type_id,
+        started_on,
+        started_at,
+        duration,
+        description,
+        subject_type,
+        customer_type,
+        customer_id,
+        invoiceable,
+        billing_type,
+        billing_invoice_id,
+        rate_cents_,
+        rate_currency,
+        revision,
+        deleted_at,
+    ) = values
     customer = None
-    if row["customer_id"] and row["customer_type"] in ("company", "contact"):
-        customer = CustomerRef(CustomerType(row["customer_type"]), row["customer_id"])
+    if customer_id and customer_type in _CUSTOMER_TYPES:
+        customer = _customer(customer_type, customer_id)
     rate = None
-    if row["hourly_rate_cents"] is not None and row["hourly_rate_currency"]:
-        rate = Money(Decimal(row["hourly_rate_cents"]).scaleb(-2), row["hourly_rate_currency"])
+    if rate_cents_ is not None and rate_currency:
+        rate = Money(Decimal(rate_cents_).scaleb(-2), rate_currency)
     return TimeEntry(
-        id=row["id"],
+        id=entry_id,
         customer=customer,
-        user_id=row["user_id"] or "",
-        work_type_id=row["work_type_id"],
-        started_on=row["started_on"],
-        started_at=row["started_at"],
-        duration_seconds=max(0, row["duration_seconds"] or 0),
-        description=row["description"] or "",
-        subject_type=row["subject_type"],
-        invoiceable=bool(row["invoiceable"]),
-        billing_type=_BILLING_TYPES.get(row["billing_type"] or ""),
-        billing_invoice_id=row["billing_invoice_id"],
+        user_id=user_id or "",
+        work_type_id=work_type_id,
+        started_on=started_on,
+        started_at=started_at,
+        duration_seconds=max(0, duration or 0),
+        description=description or "",
+        subject_type=subject_type,
+        invoiceable=bool(invoiceable),
+        billing_type=_BILLING_TYPES.get(billing_type or ""),
+        billing_invoice_id=billing_invoice_id,
         hourly_rate=rate,
-        deleted=row["deleted_at"] is not None,
-        revision=max(1, row["revision"] or 1),
+        deleted=deleted_at is not None,
+        revision=max(1, revision or 1),
     )
 
 
+@lru_cache(maxsize=256)
 def _flags(text: str) -> frozenset[Flag]:
     return frozenset(Flag(f) for f in text.split(",") if f)
 
 
 def allocation_from_row(row: Mapping[Any, Any], currency: str) -> Allocation:
+    return allocation_from_values(tuple(row[name] for name in ALLOCATION_FIELDS), currency)
+
+
+def allocation_from_values(values: Sequence[Any], currency: str) -> Allocation:
+    """`allocation_from_row` for the values of `ALLOCATION_FIELDS`, in that order."""
+    (
+        budget_id,
+        entry_id,
+        state,
+        version,
+        seen_revision,
+        seen_customer,
+        seen_duration,
+        seen_invoiceable,
+        billing,
+        duration,
+        rounded,
+        rate,
+        rate_source,
+        amount,
+        rule_id,
+        rule_version,
+        flags,
+        kept_flags,
+        chosen_by_person,
+    ) = values
     valuation = None
-    if row["rate_cents"] is not None and row["amount_cents"] is not None:
+    if rate is not None and amount is not None:
         valuation = Valuation(
-            row["duration_seconds"],
-            row["rounded_seconds"],
-            Money.from_cents(row["rate_cents"], currency),
-            RateSource(row["rate_source"]),
-            Money.from_cents(row["amount_cents"], currency),
+            duration,
+            rounded,
+            _cents_money(rate, currency),
+            _RATE_SOURCES[rate_source],
+            Money.from_cents(amount, currency),
         )
-    rule = RuleMatch(row["rule_id"], row["rule_version"]) if row["rule_id"] is not None else None
-    billing = row["seen_billing_type"]
     return Allocation(
-        budget_id=row["budget_id"],
-        entry_id=row["time_entry_id"],
-        state=AllocationState(row["state"]),
-        version=row["version"],
+        budget_id=budget_id,
+        entry_id=entry_id,
+        state=_STATES[state],
+        version=version,
         snapshot=EntrySnapshot(
-            row["seen_revision"],
-            parse_customer_key(row["seen_customer"]),
-            row["seen_duration_seconds"],
-            bool(row["seen_invoiceable"]),
+            seen_revision,
+            parse_customer_key(seen_customer),
+            seen_duration,
+            bool(seen_invoiceable),
             _BILLING_TYPES.get(billing) if billing else None,
         ),
         valuation=valuation,
-        rule=rule,
-        flags=_flags(row["flags"]),
-        kept_flags=_flags(row["kept_flags"]),
-        chosen_by_person=bool(row["chosen_by_person"]),
+        rule=RuleMatch(rule_id, rule_version) if rule_id is not None else None,
+        flags=_flags(flags),
+        kept_flags=_flags(kept_flags),
+        chosen_by_person=bool(chosen_by_person),
     )
 
 

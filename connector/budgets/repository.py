@@ -17,10 +17,12 @@ from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select,
 
 from connector.billing import Allocation, Budget, BudgetStatus, CustomerRef, LedgerLine, TimeEntry
 from connector.budgets.codec import (
-    allocation_from_row,
+    ALLOCATION_FIELDS,
+    ENTRY_FIELDS,
+    allocation_from_values,
     budget_from_row,
     budget_values,
-    entry_from_row,
+    entry_from_values,
     line_values,
     rule_criteria,
     rule_from_criteria,
@@ -30,6 +32,8 @@ from connector.storage.tables.sync import time_entry
 
 __all__ = [
     "CHUNK",
+    "allocation_rows",
+    "allocations_of",
     "balances",
     "bulk_insert",
     "chunks",
@@ -48,25 +52,8 @@ __all__ = [
 CHUNK = 900
 T = TypeVar("T")
 
-_ENTRY_COLUMNS = [
-    time_entry.c.id,
-    time_entry.c.user_id,
-    time_entry.c.work_type_id,
-    time_entry.c.started_on,
-    time_entry.c.started_at,
-    time_entry.c.duration_seconds,
-    time_entry.c.description,
-    time_entry.c.subject_type,
-    time_entry.c.customer_type,
-    time_entry.c.customer_id,
-    time_entry.c.invoiceable,
-    time_entry.c.billing_type,
-    time_entry.c.billing_invoice_id,
-    time_entry.c.hourly_rate_cents,
-    time_entry.c.hourly_rate_currency,
-    time_entry.c.revision,
-    time_entry.c.deleted_at,
-]
+_ENTRY_COLUMNS = [time_entry.c[name] for name in ENTRY_FIELDS]
+_ALLOCATION_COLUMNS = [entry_allocation.c[name] for name in ALLOCATION_FIELDS]
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -158,8 +145,31 @@ def update_budget(conn: Connection, b: Budget, *, expected_version: int, actor: 
 def entries_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, TimeEntry]:
     found: dict[str, TimeEntry] = {}
     for part in chunks(ids):
-        for row in conn.execute(select(*_ENTRY_COLUMNS).where(time_entry.c.id.in_(list(part)))).mappings():
-            found[row["id"]] = entry_from_row(row)
+        query = select(*_ENTRY_COLUMNS).where(time_entry.c.id.in_(list(part)))
+        for row in conn.execute(query):
+            found[row[0]] = entry_from_values(row)
+    return found
+
+
+def allocation_rows(conn: Connection, entry_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The raw `ALLOCATION_FIELDS` of every allocation of these entries, in any budget."""
+    rows: list[tuple[Any, ...]] = []
+    for part in chunks(entry_ids):
+        query = select(*_ALLOCATION_COLUMNS).where(entry_allocation.c.time_entry_id.in_(list(part)))
+        rows.extend(conn.execute(query))
+    return rows
+
+
+def allocations_of(
+    rows: Iterable[Sequence[Any]], currencies: Mapping[str, str]
+) -> dict[tuple[str, str], Allocation]:
+    """`allocation_rows` decoded, keyed by (budget id, entry id); budgets not in `currencies` are
+    left out."""
+    found: dict[tuple[str, str], Allocation] = {}
+    for row in rows:
+        currency = currencies.get(row[0])
+        if currency is not None:
+            found[(row[0], row[1])] = allocation_from_values(row, currency)
     return found
 
 
@@ -167,14 +177,7 @@ def load_allocations(
     conn: Connection, entry_ids: Sequence[str], currencies: Mapping[str, str]
 ) -> dict[tuple[str, str], Allocation]:
     """Every allocation of these entries, keyed by (budget id, entry id)."""
-    found: dict[tuple[str, str], Allocation] = {}
-    for part in chunks(entry_ids):
-        query = select(entry_allocation).where(entry_allocation.c.time_entry_id.in_(list(part)))
-        for row in conn.execute(query).mappings():
-            currency = currencies.get(row["budget_id"])
-            if currency is not None:
-                found[(row["budget_id"], row["time_entry_id"])] = allocation_from_row(row, currency)
-    return found
+    return allocations_of(allocation_rows(conn, entry_ids), currencies)
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -184,6 +187,8 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     SQLAlchemy's per-row parameter processing costs more than the insert itself at a million
     rows; the statement is compiled once and each column's own bind processor (UTC datetimes,
     JSON, booleans) is applied here, so the stored values are exactly what `insert()` stores.
+    Only the columns that have a processor are touched, and a value identical to the previous
+    one (the batch's shared timestamp) is not processed again: processors are pure.
     """
     if not rows:
         return
@@ -192,15 +197,24 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         return
     keys = list(rows[0].keys())
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    processors = {key: table.c[key].type.bind_processor(conn.dialect) for key in keys}
-
-    def value(row: Mapping[str, Any], key: str) -> Any:
-        processor = processors[key]
-        raw = row[key]
-        return processor(raw) if processor is not None and raw is not None else raw
-
     order = list(compiled.positiontup or ())
-    conn.exec_driver_sql(str(compiled), [tuple(value(row, key) for key in order) for row in rows])
+    processed = [
+        (index, processor)
+        for index, key in enumerate(order)
+        if (processor := table.c[key].type.bind_processor(conn.dialect)) is not None
+    ]
+    params: list[list[Any]] = [[row[key] for key in order] for row in rows]
+    for index, processor in processed:
+        last_raw: Any = None
+        last: Any = None
+        for values in params:
+            raw = values[index]
+            if raw is None:
+                continue
+            if raw is not last_raw:
+                last_raw, last = raw, processor(raw)
+            values[index] = last
+    conn.exec_driver_sql(str(compiled), [tuple(values) for values in params])
 
 
 def insert_allocations(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
