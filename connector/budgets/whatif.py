@@ -3,9 +3,9 @@
 The proposal is a budget from a budgets file (same id). Entries from `since` on are decided
 again with the pure functions of `connector.billing`, each as if it had just arrived: a person's
 choice stays a person's choice (an entry someone subtracted is valued anew, an excluded one stays
-out), everything else meets the proposed rules. Earlier entries keep what they have. Both the
-stored budget and the proposal are then run through the same simulation of the ledger over time
-(entry debits on the day the time was tracked, the non-top-up lines as recorded, and a top-up
+out, a flagged subtraction a person kept stays subtracted), everything else meets the proposed
+rules. Earlier entries keep what they have. Both the stored budget and the proposal are then run
+through the same simulation of the ledger over time (entry debits on the day the time was tracked, the non-top-up lines as recorded, and a top-up
 credited whenever the balance crosses the threshold, within the guardrails), so that the top-ups
 of the two are compared like with like. Everything is read in one read-only connection.
 """
@@ -39,6 +39,7 @@ from connector.billing import (
     subtract,
     topup_amount,
     topup_blocked,
+    value_of,
 )
 from connector.budgets.errors import BudgetNotFound
 from connector.budgets.reports import lines_of
@@ -150,6 +151,10 @@ def _replay(b: Budget, entry: TimeEntry, a: Allocation | None, at: datetime) -> 
     by_person = a is not None and (
         a.chosen_by_person or (a.state is AllocationState.SUBTRACTED and a.rule is None)
     )
+    if a is not None and a.state is AllocationState.SUBTRACTED and a.kept_flags:
+        kept = value_of(b, entry)
+        if isinstance(kept, Valuation):
+            return AllocationState.SUBTRACTED.value, _measure(b, kept)
     if by_person and a is not None and a.state is AllocationState.EXCLUDED:
         return AllocationState.EXCLUDED.value, 0
     if by_person and a is not None and a.state is AllocationState.SUBTRACTED:

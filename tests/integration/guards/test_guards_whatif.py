@@ -52,7 +52,9 @@ def _digest(engine: Engine) -> str:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_a_higher_rate_subtracts_more_creates_topups_and_writes_nothing(engine: Engine, tmp_path: Path) -> None:
+def test_a_higher_rate_subtracts_more_creates_topups_and_writes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
     replenish = ReplenishSettings(ReplenishMode.AUTO, fixed_amount=1000, department_id="d1", tax_rate_id="t1")
     service = BudgetsService(engine, clock=Clock())
     for day in range(10):
@@ -100,5 +102,5 @@ def test_a_narrower_rule_since_a_day_leaves_older_entries_as_they_are(engine: En
 def test_a_file_without_the_budget_is_refused_with_the_ids_it_has(engine: Engine, tmp_path: Path) -> None:
     service = BudgetsService(engine, clock=Clock())
     service.create(auto_budget(id="other"), actor="test")
-    with pytest.raises(WhatIfError, match="has no budget with id 'other'.*b1"):
+    with pytest.raises(WhatIfError, match=r"has no budget with id 'other'.*b1"):
         load_proposal(_file(tmp_path), "other", service.budget("other"))
