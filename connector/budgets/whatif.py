@@ -5,9 +5,9 @@ again with the pure functions of `connector.billing`, each as if it had just arr
 choice stays a person's choice (an entry someone subtracted is valued anew, an excluded one stays
 out, a flagged subtraction a person kept stays subtracted), everything else meets the proposed
 rules. Earlier entries keep what they have. Both the stored budget and the proposal are then run
-through the same simulation of the ledger over time (entry debits on the day the time was tracked, the non-top-up lines as recorded, and a top-up
-credited whenever the balance crosses the threshold, within the guardrails), so that the top-ups
-of the two are compared like with like. Everything is read in one read-only connection.
+through the same simulation of the ledger over time (entry debits on the day the time was
+tracked, the non-top-up lines as recorded, and a top-up credited whenever the balance crosses the
+threshold, within the guardrails), so that the top-ups of the two are compared like with like. Everything is read in one read-only connection.
 """
 
 from __future__ import annotations
