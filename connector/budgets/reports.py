@@ -26,6 +26,7 @@ from connector.billing import (
     UnitKind,
     forecast,
 )
+from connector.budgets.periods import line_day
 from connector.budgets.repository import balances, pending_values
 from connector.storage.tables.budgets import budget, entry_allocation, ledger_line
 from connector.storage.tables.sync import company, contact, time_entry, tl_user, work_type
@@ -287,7 +288,7 @@ def statement_data(conn: Connection, b: Budget, start: date, end: date) -> State
     topups: list[dict[str, Any]] = []
     for row in conn.execute(query).mappings():
         line = dict(row)
-        day = line["at"].astimezone(b.zone).date()
+        day = line_day(b, line)
         line["day"] = day
         if day < start:
             opening += _measure(b.unit, line)

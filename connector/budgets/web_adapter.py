@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
-from connector.billing import Budget, Money, fifo_funding
+from connector.billing import Balance, Budget, Money, fifo_funding
 from connector.billing import ChoiceRefused as DomainRefused
 from connector.budgets.choices import Choice, Selection
 from connector.budgets.errors import BudgetNotFound, ChoiceLost, EntriesNotFound
 from connector.budgets.flagged import FlagChoice, resolve_flagged
+from connector.budgets.periods import PeriodFigures, period_figures
 from connector.budgets.reports import (
     BalanceRow,
     EntryRow,
@@ -31,6 +32,7 @@ from connector.budgets.reports import (
     lines_of,
     statement_data,
 )
+from connector.budgets.repository import load_budgets
 from connector.budgets.service import BudgetsService
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.invoicing import OPEN_TOPUP_STATUSES, topup
@@ -45,6 +47,7 @@ from connector.web.views import (
     EntryView,
     Forecast,
     LedgerLineView,
+    PeriodView,
     Statement,
     StatementLine,
     StatementPeriod,
@@ -90,6 +93,44 @@ def _funding_labels(conn: Connection, b: Budget) -> dict[str, str]:
         label = "not yet funded" if link.credit_key is None else names.get(link.credit_key, link.credit_key)
         funded.setdefault(link.debit_key, []).append(f"{label} ({b.unit.format(link.measure)})")
     return {key: "; ".join(parts) for key, parts in funded.items()}
+
+
+def _period_view(b: Budget, f: PeriodFigures) -> PeriodView:
+    q = b.unit.quantity
+    return PeriodView(
+        label=f.label,
+        start=f.period.start,
+        end=f.period.end - timedelta(days=1),
+        days_left=f.days_left,
+        share_used=f.share_used,
+        carried=q(f.carried),
+        expires=q(f.expires),
+        overage=q(f.overage),
+        written_off=q(f.written_off),
+    )
+
+
+def _both_figures(conn: Connection, rows: list[BudgetRow]) -> list[BudgetRow]:
+    """Every view shows both figures: an hours budget's balance at its hour price, a money
+    budget's in hours at its default rate; a renewing budget also shows its current period."""
+    budgets = {b.id: b for b in load_budgets(conn, ids=[r.id for r in rows])} if rows else {}
+    now, result = datetime.now(UTC), []
+    for row in rows:
+        b = budgets.get(row.id)
+        if b is None:
+            result.append(row)
+            continue
+        balance = Balance(b.unit, b.unit.measure(row.settled))
+        figures = period_figures(conn, b, now)
+        result.append(
+            replace(
+                row,
+                hours=balance.hours_at(b.valuation.default_rate),
+                value=balance.money.amount if b.unit.is_hours else None,
+                period=None if figures is None else _period_view(b, figures),
+            )
+        )
+    return result
 
 
 class BudgetsWebAdapter:
@@ -147,7 +188,7 @@ class BudgetsWebAdapter:
                     last_sync=last_sync,
                 )
             )
-        return result
+        return _both_figures(conn, result)
 
     def overview(self) -> Sequence[BudgetRow]:
         with self._service.engine.connect() as conn:

@@ -22,6 +22,7 @@ __all__ = [
     "EntryView",
     "Forecast",
     "LedgerLineView",
+    "PeriodView",
     "Statement",
     "StatementLine",
     "StatementPeriod",
@@ -56,8 +57,29 @@ class TopupView:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodView:
+    """The current period of a renewing budget: its days, how much of it is used, how many days
+    are left, and what a close today would carry over, expire, invoice as overage or write off
+    (quantities in the budget's unit)."""
+
+    label: str
+    start: date
+    end: date
+    days_left: int
+    share_used: Decimal
+    carried: Decimal
+    expires: Decimal
+    overage: Decimal
+    written_off: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class BudgetRow:
-    """One budget as the overview lists it; `share_used` is consumed / credited (0.25 = a quarter)."""
+    """One budget as the overview lists it; `share_used` is consumed / credited (0.25 = a quarter).
+
+    Both figures of the balance: `hours` (an hours budget's own unit, a money budget's balance at
+    its default rate) and `value` (an hours budget's balance at its hour price); `period` is set
+    for a renewing budget."""
 
     id: str
     customer_name: str
@@ -72,6 +94,8 @@ class BudgetRow:
     forecast_date: date | None = None
     open_topup: TopupView | None = None
     last_sync: datetime | None = None
+    value: Decimal | None = None
+    period: PeriodView | None = None
 
     @property
     def negative(self) -> bool:
