@@ -6,10 +6,10 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from connector.bootstrap import Container
+from connector.metrics import API_RATE_LIMITED, INBOX_PENDING, TOPUPS_BY_STATE, record_sync
 from connector.web.app import create_app
 from connector.web.health import CheckResult
 from connector.web.memory import MemoryDashboard
-from connector.metrics import API_RATE_LIMITED, INBOX_PENDING, TOPUPS_BY_STATE, record_sync
 
 
 def test_healthz_answers_without_login(client: TestClient) -> None:
