@@ -1,8 +1,7 @@
 """The browser tests' stack: the web app served by uvicorn on a real socket, and headless Chromium.
 
-`web_stack` is the seam: today it serves `create_app` over the in-memory ports; pointing the
-tests at the real stack (sandbox + sync + budgets service) means replacing only this fixture
-with one that yields a `WebStack` for that server. The tests read every figure from the page.
+`web_stack` is the real stack (the demo's: sandbox, OAuth, sync, budgets service, and the app of
+`prepaid serve`); the tests read every figure from the page, none from the fixture.
 """
 
 from __future__ import annotations
@@ -17,12 +16,9 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from connector.bootstrap import Container
+from connector.demo import DEMO_PASSWORD, DEMO_USER, prepare, run_story
+from connector.runtime import Runtime
 from connector.settings import Settings
-from connector.storage import create_db_engine
-from connector.web.app import create_app
-from connector.web.memory import sample_dashboard
-from connector.web.security import hash_password
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,8 +47,10 @@ class WebStack:
 class BackgroundServer:
     """uvicorn in a thread on port 0; `start()` returns once the socket listens."""
 
-    def __init__(self, app: object) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none", lifespan="off")  # type: ignore[arg-type]
+    def __init__(self, app: object, *, port: int = 0, lifespan: str = "off") -> None:
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan=lifespan
+        )  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -72,24 +70,24 @@ class BackgroundServer:
 
 
 @pytest.fixture
-def web_stack(tmp_path: Path, sqlite_url: str) -> Iterator[WebStack]:
-    """The app over the in-memory ports (swap this fixture for the real stack)."""
-    password = "browser-test-password"
-    settings = Settings(
+def web_stack(tmp_path: Path) -> Iterator[WebStack]:
+    """The real stack, as `make demo` builds it: sandbox, OAuth, full sync, the example budgets,
+    and the app of `prepaid serve` (workers and scheduler included) on a real socket."""
+    base = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path / "data",
-        database_url=sqlite_url,
         secret_key="browser-secret-key-0123456789abcdef012345",
-        admin_user="anna",
-        admin_password_hash=hash_password(password),
     )
-    container = Container(settings, create_db_engine(settings.resolved_database_url))
-    dashboard = sample_dashboard(budgets=4, entries=8)
-    server = BackgroundServer(create_app(container, read_model=dashboard, actions=dashboard))
-    base_url = server.start()
-    yield WebStack(base_url, "anna", password, budget_id="b1", period="2026-11")
-    server.stop()
-    container.close()
+    sandbox, container = prepare(base)
+    try:
+        run_story(sandbox, container, lambda _: None)
+        server = BackgroundServer(Runtime(container).app, port=container.settings.port, lifespan="on")
+        base_url = server.start()
+        yield WebStack(base_url, DEMO_USER, DEMO_PASSWORD, budget_id="ines-lambert-prepaid", period="2026-11")
+        server.stop()
+    finally:
+        container.close()
+        sandbox.stop()
 
 
 @pytest.fixture(scope="session")

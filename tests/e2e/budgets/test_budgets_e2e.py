@@ -62,7 +62,7 @@ def test_example_budgets_subtract_by_rules_after_a_full_sync(start_sandbox: Any,
     support = customer_entries(stack, company["Ironflorist Logistics"])
     billable = [by_id[i] for i in support if by_id[i]["invoiceable"] and not by_id[i].get("billing_info")]
     spent = sum(cents(9500, rounded(e["duration"], 900, 900)) for e in billable)
-    assert billable and balances["ironflorist-support-2026"].settled == 300000 - spent
+    assert billable and balances["ironflorist-support-2026"].settled == 1050000 - spent
     assert {states[("ironflorist-support-2026", e["id"])] for e in billable} == {"subtracted"}
     with stack.engine.connect() as conn:
         planned = conn.execute(select(topup).where(topup.c.budget_id == "ironflorist-support-2026")).all()
@@ -85,4 +85,4 @@ def test_example_budgets_subtract_by_rules_after_a_full_sync(start_sandbox: Any,
     extra = cents(9500, rounded(entry["duration"] + 3600, 900, 900)) - cents(
         9500, rounded(entry["duration"], 900, 900)
     )
-    assert after.settled == 300000 - spent - extra
+    assert after.settled == 1050000 - spent - extra
