@@ -16,7 +16,7 @@ source keys are unique, so two runs or two instances close a period once.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -207,18 +207,7 @@ class CloseReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "opened": [{"budget_id": b, "period": p} for b, p in self.opened],
-            "closed": [
-                {
-                    "budget_id": c.budget_id,
-                    "budget": c.budget_name,
-                    "period": c.period,
-                    "closing_balance": c.closing,
-                    "carried": c.carried,
-                    "lines": list(c.kinds),
-                    "topup_ids": list(c.topup_ids),
-                }
-                for c in self.closed
-            ],
+            "closed": [asdict(c) for c in self.closed],
             "blocked": [{"budget_id": b, "why": why} for b, why in self.blocked],
         }
 
