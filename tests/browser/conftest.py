@@ -90,8 +90,10 @@ def web_stack(tmp_path: Path) -> Iterator[WebStack]:
         sandbox.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, which must not outlive the browser tests (asyncio tests follow)."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
