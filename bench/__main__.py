@@ -13,8 +13,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RUNS: dict[str, list[list[str]]] = {
     "sandbox": [["bench_sandbox.py", "--requests", "10000"]],
-    "sync": [["bench_sync.py", "--entries", "100000"],
-             ["bench_sync.py", "--entries", "100000", "--rate-limit", "200"]],
+    "sync": [
+        ["bench_sync.py", "--entries", "100000"],
+        ["bench_sync.py", "--entries", "100000", "--rate-limit", "200"],
+    ],
     "ledger": [["bench_ledger.py"]],
     "web": [["bench_web.py"]],
     "whatif": [["bench_whatif.py"]],

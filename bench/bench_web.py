@@ -39,7 +39,7 @@ def main() -> None:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=Path(folder),
-            secret_key="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106 - a throwaway key
+            secret_key="bench-secret-key-0123456789abcdef0123456789",
             admin_user="bench",
             admin_password_hash=hash_password("bench-password"),
         )

@@ -41,9 +41,13 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
     with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
         conn.execute(
             insert(company).values(
-                id="c1", name="Acme", raw={}, content_hash="h", synced_at=datetime(2026, 1, 1)
+                id="c1",
+                name="Acme",
+                raw={},
+                content_hash="h",
+                synced_at=datetime(2026, 1, 1),  # noqa: DTZ001
             )
-        )  # noqa: DTZ001
+        )
 
 
 def test_one_pending_inbox_row_per_subject(engine: Engine) -> None:
