@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -108,3 +109,39 @@ def api_calls(sandbox: SandboxServer) -> int:
         for endpoint, n in counts.items()
         if not endpoint.startswith("oauth2") and endpoint != "rate_limited"
     )
+
+
+def random_changes(sandbox: SandboxServer, rng: random.Random, count: int) -> None:
+    """`count` edits, `count` deletions of recent entries and `count` new entries, made in the sandbox."""
+    state = control(sandbox, "GET", "state?entries=1")
+    recent = [
+        e
+        for e in state["time_entries"]
+        if date.fromisoformat(e["started_on"]) > date(2026, 11, 20) - timedelta(days=50)
+    ]
+    rng.shuffle(recent)
+    for entry in recent[:count]:
+        control(
+            sandbox,
+            "POST",
+            f"time-entries/{entry['id']}",
+            {"duration": entry["duration"] + 900, "description": f"edited {entry['id'][:6]}"},
+        )
+    for entry in recent[count : 2 * count]:
+        control(sandbox, "DELETE", f"time-entries/{entry['id']}")
+    company_ids = [c["id"] for c in state["companies"]]
+    for index in range(count):
+        started = datetime(2026, 11, 18, 9, tzinfo=UTC) + timedelta(minutes=index)
+        control(
+            sandbox,
+            "POST",
+            "time-entries",
+            {
+                "user_id": state["users"][0]["id"],
+                "started_at": started.isoformat(),
+                "duration": 3600,
+                "description": f"new work {index}",
+                "subject": {"type": "company", "id": rng.choice(company_ids)},
+                "invoiceable": True,
+            },
+        )

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from support.sandbox_copy import api_calls, assert_copy_equals_sandbox, control, local_entries, minimum_calls
+from support.sandbox_copy import (
+    api_calls,
+    assert_copy_equals_sandbox,
+    control,
+    local_entries,
+    minimum_calls,
+    random_changes,
+)
 
 from connector.bootstrap import Container
-from connector.sandbox.server import SandboxServer
 from connector.storage.tables.sync import time_entry, webhook_inbox
 from connector.sync.inbox import record_event
 
@@ -62,46 +67,11 @@ def test_second_full_sync_writes_nothing_and_marks_vanished_rows_deleted(
     assert_copy_equals_sandbox(stack.engine, sandbox)
 
 
-def _random_changes(sandbox: SandboxServer, rng: random.Random, count: int) -> None:
-    state = control(sandbox, "GET", "state?entries=1")
-    recent = [
-        e
-        for e in state["time_entries"]
-        if date.fromisoformat(e["started_on"]) > date(2026, 11, 20) - timedelta(days=50)
-    ]
-    rng.shuffle(recent)
-    for entry in recent[:count]:
-        control(
-            sandbox,
-            "POST",
-            f"time-entries/{entry['id']}",
-            {"duration": entry["duration"] + 900, "description": f"edited {entry['id'][:6]}"},
-        )
-    for entry in recent[count : 2 * count]:
-        control(sandbox, "DELETE", f"time-entries/{entry['id']}")
-    company_ids = [c["id"] for c in state["companies"]]
-    for index in range(count):
-        started = datetime(2026, 11, 18, 9, tzinfo=UTC) + timedelta(minutes=index)
-        control(
-            sandbox,
-            "POST",
-            "time-entries",
-            {
-                "user_id": state["users"][0]["id"],
-                "started_at": started.isoformat(),
-                "duration": 3600,
-                "description": f"new work {index}",
-                "subject": {"type": "company", "id": rng.choice(company_ids)},
-                "invoiceable": True,
-            },
-        )
-
-
 def test_lost_webhooks_are_repaired_by_the_next_windowed_sync(start_sandbox: Any, connect_stack: Any) -> None:
     sandbox = start_sandbox(entries=600)
     stack: Container = connect_stack(sandbox)
     stack.sync_engine().full()
-    _random_changes(sandbox, random.Random(3), 50)
+    random_changes(sandbox, random.Random(3), 50)
     report = stack.sync_engine().windowed()
     entries = next(r for r in report.resources if r.resource == "time_entries")
     assert (entries.created, entries.updated, entries.deleted) == (50, 50, 50)
@@ -119,7 +89,7 @@ def test_webhooks_bring_the_copy_up_to_date(start_sandbox: Any, connect_stack: A
         stack.teamleader().register_webhook(
             hook_server.url, ["timeTracking.added", "timeTracking.updated", "timeTracking.deleted"]
         )
-        _random_changes(sandbox, random.Random(5), 50)
+        random_changes(sandbox, random.Random(5), 50)
         control(sandbox, "POST", "webhooks/wait", {"timeout": 10})
     finally:
         hook_server.stop()
