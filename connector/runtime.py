@@ -25,10 +25,11 @@ from connector.errors import PrepaidError
 from connector.invoicing import TopupStatus
 from connector.logging import get_logger
 from connector.metrics import INBOX_PENDING, TOPUPS_BY_STATE
-from connector.scheduler import ScheduledJob, Scheduler
+from connector.scheduler import JobSkipped, ScheduledJob, Scheduler
 from connector.storage.tables.invoicing import topup
 from connector.storage.tables.sync import webhook_inbox
 from connector.storage.token_store import TokenStore
+from connector.sync.engine import SyncBusy
 from connector.sync.subscription import webhook_secret
 from connector.teamleader import ReauthorizationRequired
 from connector.web.app import create_app
@@ -69,6 +70,8 @@ def _guarded(name: str, run: Callable[[], Any]) -> Callable[[], Any]:
         except ReauthorizationRequired as exc:
             log.warning("job.needs_connection", job=name, hint=str(exc))
             return 0
+        except SyncBusy as exc:
+            raise JobSkipped(str(exc)) from None
 
     return job
 

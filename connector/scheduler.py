@@ -25,9 +25,13 @@ from sqlalchemy import Engine
 from connector.logging import get_logger
 from connector.storage.locks import claim_run_slot, finish_run_slot
 
-__all__ = ["ScheduledJob", "Scheduler", "latest_fire_time"]
+__all__ = ["JobSkipped", "ScheduledJob", "Scheduler", "latest_fire_time"]
 
 log = get_logger(__name__)
+
+
+class JobSkipped(Exception):
+    """Raised by a job that had nothing it could do now (e.g. another sync holds the lock)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,9 @@ class Scheduler:
         outcome, detail = "ok", None
         try:
             job.run()
+        except JobSkipped as exc:
+            outcome, detail = "skipped", str(exc)
+            log.info("job.skipped", job=job.name, slot=slot, reason=str(exc))
         except Exception as exc:
             outcome, detail = "failed", f"{type(exc).__name__}: {exc}"
             log.exception("job.failed", job=job.name, slot=slot)
@@ -106,6 +113,8 @@ class Scheduler:
     def _unclaimed(self, job: ScheduledJob) -> None:
         try:
             job.run()
+        except JobSkipped:
+            return
         except Exception:
             log.exception("job.failed", job=job.name)
 
