@@ -12,12 +12,14 @@ and entries of budgeted customers that no allocation has seen at all.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from connector.billing import (
@@ -46,7 +48,7 @@ from connector.storage.tables.sync import time_entry
 __all__ = ["ApplyReport", "EntryApplier", "reconcile_ids"]
 
 _log = get_logger(__name__)
-BATCH = 2000
+BATCH = 10_000
 _RETRIES = 3
 
 Decide = Callable[[Budget, TimeEntry, Allocation | None, datetime], Decision]
@@ -68,6 +70,26 @@ class ApplyReport:
     @property
     def changed(self) -> int:
         return sum(n for outcome, n in self.outcomes.items() if outcome != Outcome.UNCHANGED.value)
+
+
+@contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during a large call, then restore it.
+
+    A batch holds tens of thousands of short-lived objects (rows, entries, decisions) that
+    survive the young generations, so the collector ran full passes over the whole heap again
+    and again: a fifth of a million-entry call (measured with py-spy). The decisions create no
+    reference cycles; memory is freed by reference counting as each batch ends, and whatever
+    cycles other threads make meanwhile are collected when the call returns.
+    """
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _Budgets:
@@ -106,28 +128,40 @@ class EntryApplier:
         report = ApplyReport()
         cache = _Budgets()
         unique = list(dict.fromkeys(entry_ids))
-        if len(unique) > BATCH:
+        large = len(unique) > BATCH
+        if large:
             unique = self._by_customer(unique)
-        for batch in chunks(unique, BATCH):
-            try:
-                with self._engine.begin() as conn:
-                    self._batch(conn, batch, cache, decide, budget_ids, report)
-            except (Lost, IntegrityError):
-                _log.info("budgets.apply.retry_one_by_one", entries=len(batch))
-                for entry_id in batch:
-                    self._one(entry_id, cache, decide, budget_ids, report)
+        with _collector_paused(large):
+            for batch in chunks(unique, BATCH):
+                try:
+                    with self._engine.begin() as conn:
+                        self._batch(conn, batch, cache, decide, budget_ids, report)
+                except (Lost, IntegrityError):
+                    _log.info("budgets.apply.retry_one_by_one", entries=len(batch))
+                    for entry_id in batch:
+                        self._one(entry_id, cache, decide, budget_ids, report)
         return report
 
     def _by_customer(self, ids: Sequence[str]) -> list[str]:
-        """Order a large call by customer, so each batch touches few budgets and reads few balances."""
+        """Order a large call by customer, so each batch touches few budgets and reads few balances.
+
+        A call naming a good share of the synced entries (a full sync, the benchmark) reads the
+        table once in storage order, which costs far less than as many id lookups.
+        """
         keys: dict[str, tuple[str, str]] = {}
+        columns = (time_entry.c.id, time_entry.c.customer_type, time_entry.c.customer_id)
         with self._engine.connect() as conn:
-            for part in chunks(ids):
-                query = select(time_entry.c.id, time_entry.c.customer_type, time_entry.c.customer_id).where(
-                    time_entry.c.id.in_(list(part))
-                )
-                for entry_id, kind, customer in conn.execute(query):
-                    keys[entry_id] = (kind or "", customer or "")
+            total = conn.execute(select(func.count()).select_from(time_entry)).scalar_one()
+            if len(ids) * 4 >= total:
+                wanted = set(ids)
+                for entry_id, kind, customer in conn.execute(select(*columns)).all():
+                    if entry_id in wanted:
+                        keys[entry_id] = (kind or "", customer or "")
+            else:
+                for part in chunks(ids):
+                    query = select(*columns).where(time_entry.c.id.in_(list(part)))
+                    for entry_id, kind, customer in conn.execute(query).all():
+                        keys[entry_id] = (kind or "", customer or "")
         return sorted(ids, key=lambda i: keys.get(i, ("", "")))
 
     def _one(

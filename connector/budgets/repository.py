@@ -146,7 +146,7 @@ def entries_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, TimeEntry]:
     found: dict[str, TimeEntry] = {}
     for part in chunks(ids):
         query = select(*_ENTRY_COLUMNS).where(time_entry.c.id.in_(list(part)))
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():
             found[row[0]] = entry_from_values(row)
     return found
 
@@ -156,7 +156,7 @@ def allocation_rows(conn: Connection, entry_ids: Sequence[str]) -> list[tuple[An
     rows: list[tuple[Any, ...]] = []
     for part in chunks(entry_ids):
         query = select(*_ALLOCATION_COLUMNS).where(entry_allocation.c.time_entry_id.in_(list(part)))
-        rows.extend(conn.execute(query))
+        rows.extend(conn.execute(query).all())
     return rows
 
 
