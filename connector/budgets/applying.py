@@ -7,7 +7,9 @@ the budgets holding them (cached for the whole call), then the pure decisions of
 another process wrote the same allocations first, the batch is rolled back and its entries are
 decided again one by one from fresh reads. `reconcile_ids` finds what a crash between the sync's
 commit and this call left behind: entries whose revision differs from what their allocation saw,
-and entries of budgeted customers that no allocation has seen at all.
+and entries of budgeted customers that no allocation has seen at all. A call that appended many
+lines ends by moving the ledger checkpoints up (see `connector.budgets.repository`), so listing
+balances stays cheap.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from connector.billing import (
 from connector.budgets.repository import (
     allocation_rows,
     allocations_of,
+    checkpoint_if_behind,
     chunks,
     entries_by_id,
     load_budgets,
@@ -140,6 +143,9 @@ class EntryApplier:
                     _log.info("budgets.apply.retry_one_by_one", entries=len(batch))
                     for entry_id in batch:
                         self._one(entry_id, cache, decide, budget_ids, report)
+        if report.changed:
+            with self._engine.begin() as conn:
+                checkpoint_if_behind(conn, at=self._clock())
         return report
 
     def _by_customer(self, ids: Sequence[str]) -> list[str]:

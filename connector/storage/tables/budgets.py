@@ -16,6 +16,9 @@ The database carries the invariants that code paths might forget:
 - `ledger_line.period_index` is the period a line counts in for a renewing budget (issue 11),
   fixed when the line is written; NULL means "the period of its `at`" (and always for budgets
   that do not renew).
+- `ledger_checkpoint` holds, per budget, the sum of its lines up to `upto_line_id`: a derived,
+  re-computable subtotal of immutable lines (see `connector.budgets.repository.balances`), so
+  listing every balance reads the subtotals and only the lines appended since.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from sqlalchemy import (
 
 from connector.storage.tables.base import JSONDoc, UTCDateTime, metadata
 
-__all__ = ["budget", "budget_rule", "entry_allocation", "ledger_line"]
+__all__ = ["budget", "budget_rule", "entry_allocation", "ledger_checkpoint", "ledger_line"]
 
 AutoId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -156,3 +159,13 @@ ledger_line = Table(
 Index("ix_ledger_line_balance", ledger_line.c.budget_id, ledger_line.c.amount_cents, ledger_line.c.seconds)
 Index("ix_ledger_line_budget_at", ledger_line.c.budget_id, ledger_line.c.at)
 Index("ix_ledger_line_entry", ledger_line.c.time_entry_id)
+
+ledger_checkpoint = Table(
+    "ledger_checkpoint",
+    metadata,
+    Column("budget_id", String(64), ForeignKey("budget.id"), primary_key=True),
+    Column("upto_line_id", BigInteger, nullable=False),
+    Column("sum_cents", BigInteger, nullable=False),
+    Column("sum_seconds", BigInteger, nullable=False),
+    Column("refreshed_at", UTCDateTime, nullable=False),
+)

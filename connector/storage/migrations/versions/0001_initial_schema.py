@@ -307,6 +307,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_entry_allocation_pending_value', ['budget_id', 'state', 'pending_cents', 'pending_seconds'], unique=False)
         batch_op.create_index('uq_entry_allocation_subtracted_entry', ['time_entry_id'], unique=True, sqlite_where=sa.text("state = 'subtracted'"), postgresql_where=sa.text("state = 'subtracted'"))
 
+    op.create_table('ledger_checkpoint',
+    sa.Column('budget_id', sa.String(length=64), nullable=False),
+    sa.Column('upto_line_id', sa.BigInteger(), nullable=False),
+    sa.Column('sum_cents', sa.BigInteger(), nullable=False),
+    sa.Column('sum_seconds', sa.BigInteger(), nullable=False),
+    sa.Column('refreshed_at', connector.storage.tables.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['budget_id'], ['budget.id'], name=op.f('fk_ledger_checkpoint_budget_id_budget')),
+    sa.PrimaryKeyConstraint('budget_id', name=op.f('pk_ledger_checkpoint'))
+    )
     op.create_table('ledger_line',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('budget_id', sa.String(length=64), nullable=False),
@@ -366,6 +375,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ledger_line_balance')
 
     op.drop_table('ledger_line')
+    op.drop_table('ledger_checkpoint')
     with op.batch_alter_table('entry_allocation', schema=None) as batch_op:
         batch_op.drop_index('uq_entry_allocation_subtracted_entry', sqlite_where=sa.text("state = 'subtracted'"), postgresql_where=sa.text("state = 'subtracted'"))
         batch_op.drop_index('ix_entry_allocation_pending_value')
