@@ -1,8 +1,8 @@
 """The demo: the whole story on the embedded default (SQLite + the sandbox), in under two minutes.
 
 It starts a sandbox with seeded agency data, connects through the real OAuth flow, runs a full
-sync, applies `config/budgets.example.toml` (auto-subtraction by rules happens there), lets the
-top-up worker turn the threshold crossings into invoices in the sandbox, and prints a summary.
+sync, applies `config/budgets.example.toml` (auto-subtraction by rules happens there), closes the
+ended periods of renewing budgets, lets the top-up worker turn the threshold crossings into invoices in the sandbox, and prints a summary.
 Then, unless told otherwise, `prepaid serve` runs with the dashboard, a demo login, and our
 webhook registered at the sandbox, so a change made in the sandbox shows within seconds.
 Every run starts from a fresh demo database (in `<data dir>/demo`), so it can run any number of times.
@@ -120,6 +120,9 @@ def run_story(
     )
     changes = apply_file(container.budgets(), BUDGETS_FILE, actor="demo")
     say(f"Applied {BUDGETS_FILE}: " + ", ".join(f"{c.action} {c.budget_id}" for c in changes))
+    closed = container.period_closer(actor="demo").close_due()
+    if closed.closed:
+        say(f"Closed {len(closed.closed)} ended period(s) of renewing budgets (rollover, expiry, next grant)")
     worker = container.topup_worker()
     while worker.run_once():
         pass
