@@ -1,9 +1,10 @@
 """The database engine, set up so that SQLite and PostgreSQL keep the same guarantees.
 
-SQLite: WAL (readers never block the writer), foreign keys on, a 30 s busy timeout, and every
-transaction begins IMMEDIATE. Python's sqlite3 otherwise defers BEGIN until the first write, so a
-read-then-write transaction does not hold the write lock and concurrent processes lose updates
-(measured in ../shared/ENGINEERING.md §6.1). PostgreSQL goes through psycopg 3 with the same code.
+SQLite: WAL (readers never block the writer), foreign keys on, a 30 s busy timeout, a page cache
+of up to 64 MB per connection (the 2 MB default spills a large write transaction to the WAL and
+reads it back), and every transaction begins IMMEDIATE. Python's sqlite3 otherwise defers BEGIN
+until the first write, so a read-then-write transaction does not hold the write lock and
+concurrent processes lose updates (measured in ../shared/ENGINEERING.md §6.1). PostgreSQL goes through psycopg 3 with the same code.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -9,6 +9,8 @@ The database carries the invariants that code paths might forget:
 - `entry_allocation` holds one row per (budget, time entry), never deleted (released is a state);
   its `version` is compared and swapped on each change, and a partial unique index on the entry
   where state = 'subtracted' makes "subtracted at most once, from one budget" a database fact.
+  The pending-value index holds pending allocations only (a partial covering index), so the
+  provisional balance of every budget reads the pending entries, not every allocation.
 - `ledger_line` is append-only with a unique `source_key`, so a replayed decision cannot count
   twice. Amounts are integer cents, durations integer seconds; a balance is a SQL sum of lines,
   never a stored figure. The covering index on (budget_id, amount_cents, seconds) lets that sum
@@ -127,9 +129,11 @@ Index("ix_entry_allocation_entry", entry_allocation.c.time_entry_id)
 Index(
     "ix_entry_allocation_pending_value",
     entry_allocation.c.budget_id,
-    entry_allocation.c.state,
     entry_allocation.c.pending_cents,
     entry_allocation.c.pending_seconds,
+    entry_allocation.c.state,
+    sqlite_where=entry_allocation.c.state == "pending",
+    postgresql_where=entry_allocation.c.state == "pending",
 )
 
 ledger_line = Table(

@@ -304,7 +304,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('entry_allocation', schema=None) as batch_op:
         batch_op.create_index('ix_entry_allocation_entry', ['time_entry_id'], unique=False)
-        batch_op.create_index('ix_entry_allocation_pending_value', ['budget_id', 'state', 'pending_cents', 'pending_seconds'], unique=False)
+        batch_op.create_index('ix_entry_allocation_pending_value', ['budget_id', 'pending_cents', 'pending_seconds', 'state'], unique=False, sqlite_where=sa.text("state = 'pending'"), postgresql_where=sa.text("state = 'pending'"))
         batch_op.create_index('uq_entry_allocation_subtracted_entry', ['time_entry_id'], unique=True, sqlite_where=sa.text("state = 'subtracted'"), postgresql_where=sa.text("state = 'subtracted'"))
 
     op.create_table('ledger_checkpoint',
@@ -378,7 +378,7 @@ def downgrade() -> None:
     op.drop_table('ledger_checkpoint')
     with op.batch_alter_table('entry_allocation', schema=None) as batch_op:
         batch_op.drop_index('uq_entry_allocation_subtracted_entry', sqlite_where=sa.text("state = 'subtracted'"), postgresql_where=sa.text("state = 'subtracted'"))
-        batch_op.drop_index('ix_entry_allocation_pending_value')
+        batch_op.drop_index('ix_entry_allocation_pending_value', sqlite_where=sa.text("state = 'pending'"), postgresql_where=sa.text("state = 'pending'"))
         batch_op.drop_index('ix_entry_allocation_entry')
 
     op.drop_table('entry_allocation')
