@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -234,7 +235,11 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         for index, key in enumerate(order)
         if (processor := table.c[key].type.bind_processor(conn.dialect)) is not None
     ]
-    params: list[list[Any]] = [[row[key] for key in order] for row in rows]
+    if len(order) > 1:
+        values_of = itemgetter(*order)
+        params: list[list[Any]] = [list(values_of(row)) for row in rows]
+    else:
+        params = [[row[key] for key in order] for row in rows]
     for index, processor in processed:
         last_raw: Any = None
         last: Any = None

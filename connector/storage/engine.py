@@ -4,7 +4,8 @@ SQLite: WAL (readers never block the writer), foreign keys on, a 30 s busy timeo
 of up to 64 MB per connection (the 2 MB default spills a large write transaction to the WAL and
 reads it back), and every transaction begins IMMEDIATE. Python's sqlite3 otherwise defers BEGIN
 until the first write, so a read-then-write transaction does not hold the write lock and
-concurrent processes lose updates (measured in ../shared/ENGINEERING.md §6.1). PostgreSQL goes through psycopg 3 with the same code.
+concurrent processes lose updates (measured in ../shared/ENGINEERING.md §6.1). PostgreSQL goes
+through psycopg 3 with the same code.
 """
 
 from __future__ import annotations
