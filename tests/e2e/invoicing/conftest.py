@@ -80,14 +80,18 @@ class TopupStack:
             **{**defaults, **options},
         )
 
-    def plan(self, budget_id: str, cents: int = 150_000, seconds: int | None = None) -> str:
+    def plan(
+        self, budget_id: str, cents: int = 150_000, seconds: int | None = None, kind: str = "topup"
+    ) -> str:
         with self.container.engine.begin() as conn:
             topup_id = plan_topup(
                 conn,
                 budget_id=budget_id,
                 amount_cents=cents,
                 quantity_seconds=seconds,
-                reason="threshold crossed",
+                reason="threshold crossed" if kind == "topup" else "overage of 2026-10",
+                kind=kind,
+                period_key="2026-10" if kind == "overage" else None,
                 now=datetime.now(UTC),
             )
         assert topup_id is not None

@@ -41,11 +41,13 @@ def _environment(stack: Any, kill_at: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("kill_at", CHECKPOINTS)
+@pytest.mark.parametrize("kind", ["topup", "overage"])
 def test_a_worker_killed_at_each_state_and_restarted_makes_one_invoice_and_one_credit(
-    topups: Any, kill_at: str
+    topups: Any, kill_at: str, kind: str
 ) -> None:
+    """Threshold top-ups and period overage invoices (issue 11) share the machine and its recovery."""
     stack = topups()
-    topup_id = stack.plan("b0")
+    topup_id = stack.plan("b0", kind=kind)
     killed = subprocess.run(
         [sys.executable, str(WORKER)],
         env=_environment(stack, kill_at),
