@@ -24,8 +24,10 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    ARRAY,
     Connection,
     Select,
+    String,
     Table,
     and_,
     bindparam,
@@ -184,8 +186,22 @@ def entries_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, TimeEntry]:
 
 
 def allocation_rows(conn: Connection, entry_ids: Sequence[str]) -> list[tuple[Any, ...]]:
-    """The raw `ALLOCATION_FIELDS` of every allocation of these entries, in any budget."""
+    """The raw `ALLOCATION_FIELDS` of every allocation of these entries, in any budget.
+
+    On PostgreSQL the ids travel as one array joined by the entry index: a long `IN` list of
+    parameters, once the statement is prepared, can be planned as a scan of the whole table that
+    compares every row with every id (measured: 3 s a query at 200,000 allocations).
+    """
     rows: list[tuple[Any, ...]] = []
+    if conn.dialect.name == "postgresql":
+        wanted = (
+            func.unnest(bindparam("ids", type_=ARRAY(String)))
+            .table_valued("id")
+            .render_derived(name="wanted")
+        )
+        query = select(*_ALLOCATION_COLUMNS).join(wanted, wanted.c.id == entry_allocation.c.time_entry_id)
+        rows.extend(conn.execute(query, {"ids": list(entry_ids)}).all())
+        return rows
     for part in chunks(entry_ids):
         query = select(*_ALLOCATION_COLUMNS).where(entry_allocation.c.time_entry_id.in_(list(part)))
         rows.extend(conn.execute(query).all())
