@@ -134,6 +134,12 @@ class Container:
             },
         )
 
+    def drain_inbox(self) -> int:
+        """One round of the inbox worker: events a killed worker had claimed go back, then a batch."""
+        inbox = self.inbox()
+        inbox.requeue_stale()
+        return inbox.process()
+
     def reconcile(self) -> dict[str, object]:
         """One full cycle now: windowed sync, rules, thresholds, invoice states, top-ups."""
         sync = self.sync_engine().windowed()

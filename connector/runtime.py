@@ -95,7 +95,7 @@ class Runtime:
             log.warning("teamleader.not_connected", hint="run `prepaid auth login` to connect Teamleader")
         name = f"serve@{socket.gethostname()}:{settings.port}"
         inbox_worker = LoopWorker(
-            "inbox", _guarded("inbox", lambda: container.inbox().process()), settings.worker_interval_seconds
+            "inbox", _guarded("inbox", container.drain_inbox), settings.worker_interval_seconds
         )
         topup_worker = LoopWorker(
             "topups",

@@ -1,0 +1,49 @@
+"""Events a killed worker had claimed go back to the inbox; none is lost, none is doubled."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+
+from connector.storage.tables.sync import webhook_inbox
+from connector.sync.inbox import InboxProcessor
+
+
+class _NoApi:
+    api_calls = 0
+
+    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
+        raise AssertionError("requeueing must not call Teamleader")
+
+
+def _row(subject: str, status: str, claimed: datetime | None) -> dict[str, Any]:
+    return {
+        "event_type": "timeTracking.updated",
+        "subject_type": "timeTracking",
+        "subject_id": subject,
+        "payload": {},
+        "status": status,
+        "received_at": datetime.now(UTC),
+        "processed_at": claimed,
+    }
+
+
+def test_stale_claims_return_to_pending_unless_a_pending_event_covers_them(engine: Engine) -> None:
+    long_ago, just_now = datetime.now(UTC) - timedelta(minutes=10), datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(webhook_inbox),
+            [
+                _row("lost", "processing", long_ago),
+                _row("covered", "processing", long_ago),
+                _row("covered", "pending", None),
+                _row("busy", "processing", just_now),
+            ],
+        )
+    assert InboxProcessor(engine, _NoApi()).requeue_stale() == 2
+    with engine.connect() as conn:
+        rows = sorted((r.subject_id, r.status) for r in conn.execute(select(webhook_inbox)))
+    assert rows == [("busy", "processing"), ("covered", "done"), ("covered", "pending"), ("lost", "pending")]
