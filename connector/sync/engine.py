@@ -25,7 +25,7 @@ from connector.errors import PrepaidError
 from connector.metrics import record_sync
 from connector.storage.locks import process_lock
 from connector.storage.tables.sync import time_entry
-from connector.sync.checkpoints import load_checkpoint, save_checkpoint
+from connector.sync.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
 from connector.sync.customers import CustomerResolver
 from connector.sync.mapping import MAPPERS
 from connector.sync.resources import REFERENCE_RESOURCES, RESOURCES, TIME_ENTRIES, Resource
@@ -218,7 +218,7 @@ class SyncEngine:
             save_checkpoint(conn, "full", run_id=run_id, state="running", now=started, started_at=started)
             return run_id, started
 
-    def _checkpoint(self, resource: str) -> Any:
+    def _checkpoint(self, resource: str) -> Checkpoint | None:
         with self._engine.connect() as conn:
             return load_checkpoint(conn, resource)
 

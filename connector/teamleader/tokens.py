@@ -60,14 +60,14 @@ class AccessTokens:
 
     def refresh_if_expiring(self, within: float) -> bool:
         """Refresh now when the token expires within `within` seconds (the scheduled keep-alive,
-        which also finds a revoked connection before a user needs it); True when it refreshed."""
+        which also finds a revoked connection before a user needs it); True when the token is now a
+        new one (refreshed here, or by another process meanwhile)."""
         with self._lock:
             self._cached = None
             stored = self._load()
         if not stored.expires_within(self._clock.time(), within):
             return False
-        self._refresh(stored, forced=False)
-        return True
+        return self._refresh(stored, forced=False, window=within).version != stored.version
 
     def after_unauthorized(self, rejected: StoredConnection) -> StoredConnection:
         """After a 401 with `rejected`: adopt what another process stored, or refresh once."""
@@ -87,43 +87,48 @@ class AccessTokens:
         self._cached = stored
         return stored
 
-    def _usable(self, candidate: StoredConnection | None, stale: StoredConnection) -> bool:
+    def _usable(self, candidate: StoredConnection | None, stale: StoredConnection, window: float) -> bool:
         return (
             candidate is not None
             and candidate.version != stale.version
             and candidate.access_token != stale.access_token
             and not candidate.needs_reauthorization
-            and not candidate.expires_within(self._clock.time(), self._leeway)
+            and not candidate.expires_within(self._clock.time(), window)
         )
 
-    def _refresh(self, stale: StoredConnection, *, forced: bool) -> StoredConnection:
+    def _refresh(
+        self, stale: StoredConnection, *, forced: bool, window: float | None = None
+    ) -> StoredConnection:
+        window = self._leeway if window is None else window
         with self._lock:
-            if self._usable(self._cached, stale):
+            if self._usable(self._cached, stale, window):
                 assert self._cached is not None
                 return self._cached
-            refused = self._refresh_locked(stale, forced=forced)
+            refused = self._refresh_locked(stale, forced=forced, window=window)
             if not isinstance(refused, TokenRefused):
                 return refused
             again = self._store.load()
             if again is not None and again.version != stale.version and not again.needs_reauthorization:
-                if self._usable(again, stale):
+                if self._usable(again, stale, window):
                     self._cached = again
                     return again
-                retried = self._refresh_locked(again, forced=True)
+                retried = self._refresh_locked(again, forced=True, window=window)
                 if not isinstance(retried, TokenRefused):
                     return retried
                 refused, stale = retried, again
             reason = f"refresh refused by Teamleader: {refused.detail}"
             if not self._store.mark_needs_reauthorization(stale.version, reason):
                 newer = self._store.load()
-                if newer is not None and self._usable(newer, stale):
+                if newer is not None and self._usable(newer, stale, window):
                     self._cached = newer
                     return newer
             self._cached = None
             _log.error("teamleader.token.refresh_refused", status=refused.status, detail=refused.detail)
             raise ReauthorizationRequired(reason)
 
-    def _refresh_locked(self, stale: StoredConnection, *, forced: bool) -> StoredConnection | TokenRefused:
+    def _refresh_locked(
+        self, stale: StoredConnection, *, forced: bool, window: float
+    ) -> StoredConnection | TokenRefused:
         """Refresh under the row lock; returns the committed connection, or the refusal."""
         with self._store.locked_for_refresh() as slot:
             row = slot.current
@@ -131,11 +136,11 @@ class AccessTokens:
                 raise ReauthorizationRequired("no Teamleader connection is stored")
             if row.needs_reauthorization:
                 raise ReauthorizationRequired(row.status_reason or "the last refresh was refused")
-            if self._usable(row, stale):
+            if self._usable(row, stale, window):
                 self._cached = row
                 _log.debug("teamleader.token.adopted", version=row.version)
                 return row
-            if not forced and not row.expires_within(self._clock.time(), self._leeway):
+            if not forced and not row.expires_within(self._clock.time(), window):
                 self._cached = row
                 return row
             try:
