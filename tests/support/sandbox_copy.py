@@ -145,3 +145,52 @@ def random_changes(sandbox: SandboxServer, rng: random.Random, count: int) -> No
                 "invoiceable": True,
             },
         )
+
+
+AUTO_TOPUP_BUDGET = """
+[[budget]]
+id = "{id}"
+name = "{name}"
+customer = {{ type = "company", id = "{company}" }}
+currency = "EUR"
+start = 2026-11-21
+mode = "auto"
+threshold = {threshold}
+opening_balance = {opening}
+[budget.valuation]
+default_rate = 100.00
+rounding_minutes = 15
+[[budget.rules]]
+id = "invoiceable"
+invoiceable = true
+[budget.replenish]
+mode = "auto"
+fixed_amount = {topup}
+department_id = "{department}"
+tax_rate_id = "{tax_rate}"
+payment_term_days = 14
+line_text = "Top-up of {{budget}}"
+book = true
+credit_on = "booked"
+"""
+
+
+def auto_topup_budgets(
+    sandbox: SandboxServer, count: int, *, threshold: str, opening: str, topup: str
+) -> str:
+    """A budgets file: `count` auto-replenishing budgets on the sandbox's first companies (21 % VAT)."""
+    state = control(sandbox, "GET", "state?entries=0")
+    rate = next(r for r in state["tax_rates"] if str(r["rate"]) in ("0.21", "0.2100"))
+    return "".join(
+        AUTO_TOPUP_BUDGET.format(
+            id=f"b{n}",
+            name=f"Retainer {n}",
+            company=company["id"],
+            threshold=threshold,
+            opening=opening,
+            topup=topup,
+            department=rate["department_id"],
+            tax_rate=rate["id"],
+        )
+        for n, company in enumerate(state["companies"][:count])
+    )

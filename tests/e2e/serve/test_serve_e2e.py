@@ -11,47 +11,12 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
-from support.sandbox_copy import control
+from support.sandbox_copy import auto_topup_budgets, control
 
 from connector.budgets.files import apply_file
 from connector.storage.tables.invoicing import topup
 from connector.storage.tables.sync import webhook_inbox
 from connector.sync.subscription import event_types, webhook_secret, webhook_url
-
-BUDGET = """
-[[budget]]
-id = "serve-e2e"
-name = "Serve e2e"
-customer = {{ type = "company", id = "{company}" }}
-currency = "EUR"
-start = 2026-11-21
-mode = "auto"
-threshold = 500.00
-opening_balance = 1000.00
-[budget.valuation]
-default_rate = 100.00
-rounding_minutes = 15
-[[budget.rules]]
-id = "invoiceable"
-invoiceable = true
-[budget.replenish]
-mode = "auto"
-fixed_amount = 1000.00
-department_id = "{department}"
-tax_rate_id = "{tax_rate}"
-payment_term_days = 14
-line_text = "Top-up of {{budget}}"
-book = true
-credit_on = "booked"
-"""
-
-
-def _budget_file(sandbox: Any, path: Path) -> str:
-    state = control(sandbox, "GET", "state?entries=0")
-    company = state["companies"][0]["id"]
-    rate = next(r for r in state["tax_rates"] if str(r["rate"]) in ("0.21", "0.2100"))
-    path.write_text(BUDGET.format(company=company, department=rate["department_id"], tax_rate=rate["id"]))
-    return str(company)
 
 
 def test_a_webhook_crossing_becomes_one_booked_invoice_within_seconds(
@@ -60,7 +25,10 @@ def test_a_webhook_crossing_becomes_one_booked_invoice_within_seconds(
     sandbox = start_sandbox(entries=300)
     stack = connect_stack(sandbox)
     stack.sync_engine().full()
-    company = _budget_file(sandbox, tmp_path / "budgets.toml")
+    (tmp_path / "budgets.toml").write_text(
+        auto_topup_budgets(sandbox, 1, threshold="500.00", opening="1000.00", topup="1000.00")
+    )
+    company = control(sandbox, "GET", "state?entries=0")["companies"][0]["id"]
     apply_file(stack.budgets(), tmp_path / "budgets.toml", actor="test")
     served = start_serve(stack)
     stack.teamleader().register_webhook(
@@ -98,7 +66,7 @@ def test_a_webhook_crossing_becomes_one_booked_invoice_within_seconds(
     assert invoice["invoicee"]["customer"] == {"type": "company", "id": company}
     assert str(invoice["total"]["tax_exclusive"]["amount"]) in ("1000", "1000.0", "1000.00")
     line = invoice["grouped_lines"][0]["line_items"][0]
-    assert line["description"] == "Top-up of Serve e2e"
+    assert line["description"] == "Top-up of Retainer 0"
     assert served.stop() in (0, -signal.SIGTERM)
 
 

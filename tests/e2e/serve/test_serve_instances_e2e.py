@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from support.sandbox_copy import control
+from support.sandbox_copy import auto_topup_budgets, control
 
 from connector.budgets.files import apply_file
 from connector.storage.tables.invoicing import topup
@@ -19,31 +19,6 @@ from connector.storage.tables.ops import job_run
 from connector.sync.subscription import event_types, webhook_secret
 
 DURATION = 60.0
-BUDGET = """
-[[budget]]
-id = "b{n}"
-name = "Retainer {n}"
-customer = {{ type = "company", id = "{company}" }}
-currency = "EUR"
-start = 2026-11-21
-mode = "auto"
-threshold = 400.00
-opening_balance = 600.00
-[budget.valuation]
-default_rate = 100.00
-[[budget.rules]]
-id = "invoiceable"
-invoiceable = true
-[budget.replenish]
-mode = "auto"
-fixed_amount = 500.00
-department_id = "{department}"
-tax_rate_id = "{tax_rate}"
-payment_term_days = 14
-line_text = "Top-up of {{budget}}"
-book = true
-credit_on = "booked"
-"""
 
 
 @pytest.mark.slow
@@ -55,13 +30,9 @@ def test_two_instances_for_a_minute_of_crossings(
     stack = connect_stack(sandbox)
     stack.sync_engine().full()
     state = control(sandbox, "GET", "state?entries=0")
-    rate = next(r for r in state["tax_rates"] if str(r["rate"]) in ("0.21", "0.2100"))
     companies = [c["id"] for c in state["companies"][:6]]
     (tmp_path / "budgets.toml").write_text(
-        "".join(
-            BUDGET.format(n=n, company=c, department=rate["department_id"], tax_rate=rate["id"])
-            for n, c in enumerate(companies)
-        )
+        auto_topup_budgets(sandbox, 6, threshold="400.00", opening="600.00", topup="500.00")
     )
     apply_file(stack.budgets(), tmp_path / "budgets.toml", actor="test")
     schedule = {"PREPAID_SCHEDULE_SYNC": "* * * * *", "PREPAID_SCHEDULE_TOKEN_REFRESH": "* * * * *"}
