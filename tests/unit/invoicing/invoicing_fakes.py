@@ -1,11 +1,15 @@
-"""Test doubles of the invoicing ports: a Teamleader that can fail on cue, budgets, a ledger sink.
+"""Test doubles of the invoicing ports (a Teamleader that can fail on cue), and the real ledger.
 
 `FakeInvoices` keeps invoices in memory and applies Teamleader's rules that matter to the state
 machine (draft -> outstanding on book, numbers on booking, only drafts deleted). `fail(endpoint,
 how)` queues one failure for the next call: "unknown" (applied, then OutcomeUnknown), "lost"
 (not applied, OutcomeUnknown), "refused" (400) or "down" (TransportFailed, not sent).
-`TableCreditSink` writes credits to its own table with a unique source key, as the ledger does,
-so tests (and killed subprocesses) count credits from the database.
+
+The unit and integration tests credit the real ledger through the ports production wires
+(`StoredBudgets`, `LedgerCredits`): `store_budgets` stores budgets and their customers as the
+budgets service and the sync do, and `ledger_credits` reads the top-up credits and reversals
+back. `FakeBudgets` and `TableCreditSink` (a credit table of its own) serve only the end-to-end
+tests in tests/e2e/invoicing, which have not moved to the ledger yet.
 """
 
 from __future__ import annotations
@@ -13,17 +17,21 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, func, select
+from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from connector.billing import LineKind
 from connector.billing.budget import Budget, CreditOn, Guardrails, ReplenishMode, ReplenishSettings
 from connector.billing.entries import CustomerRef, CustomerType
 from connector.billing.money import Money
 from connector.billing.units import BudgetUnit
+from connector.budgets import BudgetsService
+from connector.storage.tables.budgets import ledger_line
+from connector.storage.tables.sync import company
 from connector.teamleader.errors import NotFound, OutcomeUnknown, TransportFailed, ValidationFailed
 
 credit_metadata = MetaData()
@@ -95,9 +103,33 @@ def credit_lines(engine: Engine) -> list[dict[str, Any]]:
         return [dict(row) for row in conn.execute(select(credit_line)).mappings()]
 
 
-def credit_total(engine: Engine) -> int:
+def store_budgets(engine: Engine, *budgets: Budget) -> None:
+    """Store budgets through the budgets service, and their customers as the sync stores them.
+
+    Each customer is a company named 'Customer <id>', so an invoice line names it as the
+    fake lookup did; `StoredBudgets` then finds the budgets and `LedgerCredits` credits them.
+    """
+    synced = datetime.now(UTC)
+    with engine.begin() as conn:
+        for customer_id in sorted({b.customer.id for b in budgets}):
+            conn.execute(
+                insert(company).values(
+                    id=customer_id, name=f"Customer {customer_id}", raw={}, content_hash="x", synced_at=synced
+                )
+            )
+    service = BudgetsService(engine)
+    for b in budgets:
+        service.create(b, actor="test")
+
+
+TOPUP_LINE_KINDS = (LineKind.TOPUP_CREDIT.value, LineKind.CREDIT_REVERSAL.value)
+
+
+def ledger_credits(engine: Engine) -> list[dict[str, Any]]:
+    """The top-up credits and their reversals in the ledger, in the order they were written."""
+    query = select(ledger_line).where(ledger_line.c.kind.in_(TOPUP_LINE_KINDS)).order_by(ledger_line.c.id)
     with engine.connect() as conn:
-        return int(conn.execute(select(func.coalesce(func.sum(credit_line.c.amount_cents), 0))).scalar_one())
+        return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def make_budget(

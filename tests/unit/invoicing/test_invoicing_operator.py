@@ -8,10 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from invoicing_fakes import FakeBudgets, FakeInvoices, FakeReference, TableCreditSink, make_budget
+from invoicing_fakes import FakeInvoices, FakeReference, make_budget, store_budgets
 from sqlalchemy import Engine
 
 from connector.billing.budget import Guardrails, ReplenishMode, ReplenishSettings
+from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.invoicing import (
     InvalidReplenishSettings,
     Notifier,
@@ -37,7 +38,9 @@ def plan(db: Engine, clock: Any, budget_id: str = "b1") -> str:
 
 
 def worker(db: Engine, api: FakeInvoices, clock: Any, budget: Any = None) -> TopupWorker:
-    return TopupWorker(db, api, FakeBudgets(budget or make_budget()), TableCreditSink(db), clock=clock)
+    """The budget (b1) stored, and a worker on the ports the container wires; once per test."""
+    store_budgets(db, budget or make_budget())
+    return TopupWorker(db, api, StoredBudgets(), LedgerCredits(), clock=clock)
 
 
 def test_list_filters_by_budget_and_status(db: Engine, clock: Any) -> None:
@@ -92,9 +95,8 @@ def test_cancel_waits_for_a_worker_that_holds_the_topup(db: Engine, clock: Any) 
             except TopupBusy as busy:
                 errors.append(busy)
 
-    TopupWorker(
-        db, api, FakeBudgets(make_budget()), TableCreditSink(db), clock=clock, checkpoint=person_cancels
-    ).run_once()
+    store_budgets(db, make_budget())
+    TopupWorker(db, api, StoredBudgets(), LedgerCredits(), clock=clock, checkpoint=person_cancels).run_once()
     assert len(errors) == 1 and "try again in a minute" in str(errors[0])
 
 

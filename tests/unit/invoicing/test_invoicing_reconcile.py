@@ -9,11 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
-from invoicing_fakes import FakeBudgets, FakeInvoices, TableCreditSink, credit_lines, make_budget
+from invoicing_fakes import FakeInvoices, ledger_credits, make_budget, store_budgets
 from sqlalchemy import Engine
 
 from connector.billing.budget import CreditOn, Guardrails, ReplenishMode
 from connector.billing.threshold import TopUpBlocked
+from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
+from connector.budgets.reports import balance_rows
 from connector.invoicing import Notifier, TopupReconciler, TopupStatus, TopupWorker, plan_topup
 from connector.invoicing.outbox import load
 
@@ -46,9 +48,11 @@ def api() -> FakeInvoices:
 
 
 def build(db: Engine, api: FakeInvoices, clock: Any, budget: Any) -> tuple[TopupWorker, TopupReconciler, Any]:
+    """The budget stored, and a worker and a reconciler on the ports the container wires."""
+    store_budgets(db, budget)
     notes = Notes()
     notifier = notes.notifier
-    budgets, sink = FakeBudgets(budget), TableCreditSink(db)
+    budgets, sink = StoredBudgets(), LedgerCredits()
     return (
         TopupWorker(db, api, budgets, sink, clock=clock, notifier=notifier),
         TopupReconciler(db, api, budgets, sink, clock=clock, notifier=notifier),
@@ -68,6 +72,13 @@ def row(db: Engine, topup_id: str) -> Any:
         return load(conn, topup_id)
 
 
+def balance(db: Engine, budget_id: str) -> int:
+    """The budget's settled balance in cents, as the dashboard reads it from the ledger."""
+    with db.connect() as conn:
+        [found] = balance_rows(conn, [budget_id])
+    return found.settled
+
+
 def test_an_unbooked_draft_waits_for_a_person_then_credits_once(
     db: Engine, clock: Any, api: FakeInvoices
 ) -> None:
@@ -83,7 +94,9 @@ def test_an_unbooked_draft_waits_for_a_person_then_credits_once(
     reconcile.handle_invoice_events([event, event])
     reconcile.handle_invoice_events([event])
     assert row(db, topup_id).status is TopupStatus.CREDITED
-    assert [line["invoice_number"] for line in credit_lines(db)] == ["2026 / 1"]
+    assert [(line["source_key"], line["amount_cents"], line["reason"]) for line in ledger_credits(db)] == [
+        (f"topup:{topup_id}", 200_000, "top-up invoice 2026 / 1")
+    ]
 
 
 def test_credit_on_payment_waits_for_matched_and_a_removed_payment_reverses_it_once(
@@ -104,10 +117,13 @@ def test_credit_on_payment_waits_for_matched_and_a_removed_payment_reverses_it_o
     event = Event("invoice.paymentRemoved", "invoice", current.invoice_id)
     reconcile.handle_invoice_events([event])
     reconcile.handle_invoice_events([event])
-    lines = credit_lines(db)
-    assert sorted(line["amount_cents"] for line in lines) == [-200_000, 200_000]
-    reversal = next(line for line in lines if line["amount_cents"] < 0)
+    assert [(line["kind"], line["source_key"], line["amount_cents"]) for line in ledger_credits(db)] == [
+        ("topup_credit", f"topup:{topup_id}", 200_000),
+        ("credit_reversal", f"topup-rev:{topup_id}", -200_000),
+    ]
+    reversal = ledger_credits(db)[-1]
     assert reversal["reason"] == "payment removed from invoice 2026 / 1"
+    assert balance(db, "b1") == 0
     assert notes.sent[-1]["event"] == "topup_reversed"
 
 
@@ -124,11 +140,12 @@ def test_a_credit_note_on_a_topup_invoice_reverses_its_credit_once(
     reconcile.handle_credit_note_events([event, event])
     reconcile.handle_credit_note_events([event])
     reconcile.handle_invoice_events([Event("invoice.updated", "invoice", invoice_id)])
-    lines = credit_lines(db)
-    assert sorted(line["amount_cents"] for line in lines) == [-200_000, 200_000]
-    assert next(line["reason"] for line in lines if line["amount_cents"] < 0) == (
-        "credit note CN 1 booked on invoice 2026 / 1"
-    )
+    assert [(line["kind"], line["source_key"], line["amount_cents"]) for line in ledger_credits(db)] == [
+        ("topup_credit", f"topup:{topup_id}", 200_000),
+        ("credit_reversal", f"topup-rev:{topup_id}", -200_000),
+    ]
+    assert ledger_credits(db)[-1]["reason"] == "credit note CN 1 booked on invoice 2026 / 1"
+    assert balance(db, "b1") == 0
 
 
 def test_events_about_other_invoices_cost_no_api_call(db: Engine, clock: Any, api: FakeInvoices) -> None:

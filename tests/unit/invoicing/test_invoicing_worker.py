@@ -7,9 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from invoicing_fakes import FakeBudgets, FakeInvoices, TableCreditSink, credit_lines, make_budget
+from invoicing_fakes import FakeInvoices, ledger_credits, make_budget, store_budgets
 from sqlalchemy import Engine, select
 
+from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
+from connector.budgets.reports import balance_rows
 from connector.invoicing import CHECKPOINTS, TopupStatus, TopupWorker, plan_topup
 from connector.invoicing.outbox import load
 from connector.storage.tables.invoicing import topup_event
@@ -17,6 +19,12 @@ from connector.storage.tables.invoicing import topup_event
 
 class Crash(BaseException):
     """Stands for the process dying at a checkpoint (not an Exception: nothing may catch it)."""
+
+
+@pytest.fixture(autouse=True)
+def _budgets(db: Engine) -> None:
+    """b1 in money (EUR 2,000 top-ups) and b2 in hours, stored as the budgets service stores them."""
+    store_budgets(db, make_budget("b1"), make_budget("b2", hours=True, customer_id="co-2"))
 
 
 def plan(engine: Engine, clock: Any, budget_id: str = "b1", cents: int = 200_000, **extra: Any) -> str:
@@ -34,16 +42,23 @@ def plan(engine: Engine, clock: Any, budget_id: str = "b1", cents: int = 200_000
     return topup_id
 
 
-def worker(engine: Engine, api: FakeInvoices, clock: Any, *budgets: Any, **options: Any) -> TopupWorker:
+def worker(engine: Engine, api: FakeInvoices, clock: Any, **options: Any) -> TopupWorker:
+    """A worker on the ports `Container.topup_worker` wires: stored budgets, credits to the ledger."""
     return TopupWorker(
         engine,
         api,
-        FakeBudgets(*(budgets or (make_budget(),))),
-        TableCreditSink(engine),
+        StoredBudgets(),
+        LedgerCredits(),
         clock=clock,
         backoff=timedelta(seconds=10),
         **options,
     )
+
+
+def assert_credited_once(engine: Engine, topup_id: str) -> None:
+    """Exactly one ledger line for the top-up, worth its EUR 2,000.00 to the cent."""
+    credits = [(c["source_key"], c["amount_cents"]) for c in ledger_credits(engine)]
+    assert credits == [(f"topup:{topup_id}", 200_000)]
 
 
 def status(engine: Engine, topup_id: str) -> TopupStatus:
@@ -80,19 +95,31 @@ def test_a_planned_topup_becomes_one_booked_invoice_and_one_credit(db: Engine, c
     assert row is not None and row.status is TopupStatus.CREDITED
     assert body["purchase_order_number"] == row.marker and row.marker.startswith("PP-")
     assert path == ["planned", "drafting", "drafted", "booking", "booked", "credited"]
-    assert [(c["source_key"], c["amount_cents"], c["invoice_number"]) for c in credit_lines(db)] == [
-        (f"topup:{topup_id}", 200_000, "2026 / 1")
-    ]
+    [credit] = ledger_credits(db)
+    assert {key: credit[key] for key in ("budget_id", "kind", "source_key", "invoice_id", "reason")} == {
+        "budget_id": "b1",
+        "kind": "topup_credit",
+        "source_key": f"topup:{topup_id}",
+        "invoice_id": row.invoice_id,
+        "reason": "top-up invoice 2026 / 1",
+    }
+    assert (credit["amount_cents"], credit["seconds"]) == (200_000, 0)
+    with db.connect() as conn:
+        [balance] = balance_rows(conn, ["b1"])
+    assert (balance.settled, balance.format(balance.settled)) == (200_000, "EUR 2,000.00")
 
 
 def test_an_hours_budget_invoices_hours_at_the_hour_price(db: Engine, clock: Any) -> None:
     api = FakeInvoices()
-    plan(db, clock, cents=95_000, seconds=10 * 3600)
-    worker(db, api, clock, make_budget(hours=True)).run_once()
+    plan(db, clock, "b2", cents=95_000, seconds=10 * 3600)
+    worker(db, api, clock).run_once()
     [invoice] = api.invoices.values()
     [line] = invoice["body"]["grouped_lines"][0]["line_items"]
     assert (line["quantity"], line["unit_price"]["amount"]) == (Decimal(10), Decimal(95))
-    assert line["description"].endswith(": 10.00 h")
+    assert line["description"] == "Top-up of Support b2 for Customer co-2: 10.00 h"
+    assert [(c["budget_id"], c["seconds"], c["amount_cents"]) for c in ledger_credits(db)] == [
+        ("b2", 10 * 3600, 95_000)
+    ]
 
 
 def test_at_most_one_open_topup_per_budget_and_kind(db: Engine, clock: Any) -> None:
@@ -137,7 +164,7 @@ def test_a_doubtful_write_is_looked_up_before_it_is_sent_again(
     assert status(db, topup_id) is TopupStatus.CREDITED
     assert len(api.invoices) == 1
     assert api.booked_count() == 1
-    assert len(credit_lines(db)) == 1
+    assert_credited_once(db, topup_id)
     applied = how == "unknown"
     assert api.calls[endpoint] == (1 if applied else 2)
 
@@ -223,7 +250,7 @@ def test_a_crash_at_any_point_ends_in_one_invoice_and_one_credit(db: Engine, clo
     restarted.run_once()
     assert status(db, topup_id) is TopupStatus.CREDITED
     assert len(api.invoices) == 1 and api.booked_count() == 1
-    assert len(credit_lines(db)) == 1
+    assert_credited_once(db, topup_id)
 
 
 def test_a_restarted_worker_with_the_same_name_resumes_at_once(db: Engine, clock: Any) -> None:
@@ -256,7 +283,7 @@ def test_a_live_worker_keeps_its_topup_even_after_its_lease_expired(db: Engine, 
     assert driven_by_second == [0]
     assert status(db, topup_id) is TopupStatus.CREDITED
     assert len(api.invoices) == 1
-    assert len(credit_lines(db)) == 1
+    assert_credited_once(db, topup_id)
 
 
 def test_checkpoints_come_in_the_order_of_the_machine(db: Engine, clock: Any) -> None:
