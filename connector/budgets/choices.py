@@ -20,6 +20,7 @@ from connector.billing import (
     Allocation,
     AllocationState,
     Budget,
+    ChoiceRefused,
     Decision,
     Outcome,
     TimeEntry,
@@ -29,6 +30,7 @@ from connector.billing import (
     undo,
 )
 from connector.budgets.errors import BudgetNotFound, EntriesNotFound
+from connector.budgets.invoiced import INVOICED, settled_in_teamleader, settled_note
 from connector.budgets.repository import entries_by_id, load_allocations, load_budgets
 from connector.budgets.writer import Planned
 from connector.storage.tables.budgets import entry_allocation, ledger_line
@@ -47,6 +49,10 @@ class Choice(StrEnum):
     @property
     def decide(self) -> ChoiceFn:
         return {Choice.SUBTRACT: subtract, Choice.EXCLUDE: exclude, Choice.UNDO: undo}[self]
+
+    @property
+    def done(self) -> str:
+        return {Choice.SUBTRACT: "subtracted", Choice.EXCLUDE: "excluded", Choice.UNDO: "undone"}[self]
 
     @property
     def from_states(self) -> tuple[str, ...]:
@@ -104,7 +110,21 @@ def _budget_of(entry: TimeEntry, held: list[Allocation], budgets: list[Budget]) 
     return eligible[0] if len(eligible) == 1 else None
 
 
-def _pairs_by_id(conn: Connection, sel: Selection) -> list[tuple[str, str]]:
+def _refuse_if_settled(choice: Choice, b: Budget, entry: TimeEntry, held: Allocation | None) -> None:
+    """An entry Teamleader invoiced (or settled with its prepaid) is listed read-only: say so,
+    with the invoice, rather than "not in a budget" or "nothing to undo"."""
+    if held is not None and held.is_active:
+        return
+    why = settled_in_teamleader(b, entry)
+    if why is not None:
+        raise ChoiceRefused(
+            entry.id,
+            f"{settled_note(entry, why)}, so budget '{b.name}' never counts it and it cannot be "
+            f"{choice.done} (it is listed as {INVOICED}, read-only, to show why its hours are left out)",
+        )
+
+
+def _pairs_by_id(conn: Connection, choice: Choice, sel: Selection) -> list[tuple[str, str]]:
     ids = list(dict.fromkeys(sel.entry_ids))
     entries = entries_by_id(conn, ids)
     missing = [i for i in ids if i not in entries]
@@ -119,8 +139,11 @@ def _pairs_by_id(conn: Connection, sel: Selection) -> list[tuple[str, str]]:
     for entry_id in ids:
         entry = entries[entry_id]
         held = [a for (_, e), a in allocations.items() if e == entry_id]
-        found = _budget_of(entry, held, [b for b in budgets if b.customer == entry.customer])
+        own = [b for b in budgets if b.customer == entry.customer]
+        found = _budget_of(entry, held, own)
         if found is None:
+            for b in own:
+                _refuse_if_settled(choice, b, entry, next((a for a in held if a.budget_id == b.id), None))
             unplaced.append(entry_id)
         else:
             pairs.append((found, entry_id))
@@ -144,7 +167,7 @@ def plan_choice(
 ) -> tuple[list[Planned], list[tuple[str, str, str]]]:
     """Decide the choice for every selected entry; raises `ChoiceRefused` for the first that
     cannot take it. Returns the decisions to write and the entries left unchanged, with why."""
-    pairs = _pairs_by_state(conn, choice, sel) if sel.by_state else _pairs_by_id(conn, sel)
+    pairs = _pairs_by_state(conn, choice, sel) if sel.by_state else _pairs_by_id(conn, choice, sel)
     budget_ids = {b for b, _ in pairs}
     budgets = {b.id: b for b in load_budgets(conn, ids=budget_ids)} if budget_ids else {}
     unknown = budget_ids - budgets.keys()
@@ -158,6 +181,8 @@ def plan_choice(
     for budget_id, entry_id in pairs:
         b, entry = budgets[budget_id], entries[entry_id]
         previous = allocations.get((budget_id, entry_id))
+        if choice is not Choice.UNDO:
+            _refuse_if_settled(choice, b, entry, previous)
         decision = choice.decide(b, entry, previous, actor=actor, at=at)
         if decision.outcome is Outcome.UNCHANGED:
             unchanged.append((budget_id, entry_id, decision.note + _earlier(conn, budget_id, entry_id)))

@@ -119,7 +119,9 @@ def customer_names(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tu
 
 @dataclass(frozen=True, slots=True)
 class EntryRow:
-    """A time entry in one budget, with its value there (`amount_cents` None: needs a rate)."""
+    """A time entry in one budget, with its value there (`amount_cents` None: needs a rate, or
+    state `invoiced`: Teamleader settled it, see `connector.budgets.invoiced`). `billing_type` and
+    `invoice_id` are Teamleader's `billing_info` as synced (None: Teamleader has not billed it)."""
 
     budget_id: str
     entry_id: str
@@ -137,6 +139,8 @@ class EntryRow:
     note: str | None
     customer: str
     deleted: bool
+    billing_type: str | None = None
+    invoice_id: str | None = None
 
 
 def entry_rows(
@@ -173,6 +177,8 @@ def entry_rows(
             e.c.customer_type,
             e.c.customer_id,
             e.c.deleted_at,
+            e.c.billing_type,
+            e.c.billing_invoice_id,
         )
         .join(e, e.c.id == a.c.time_entry_id)
         .outerjoin(tl_user, tl_user.c.id == e.c.user_id)
@@ -215,6 +221,8 @@ def entry_rows(
                 note=r[15],
                 customer=f"{r[16]}:{r[17]}",
                 deleted=r[18] is not None,
+                billing_type=r[19],
+                invoice_id=r[20],
             )
         )
     return rows

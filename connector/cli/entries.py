@@ -1,5 +1,9 @@
 """`prepaid entries list` and `prepaid subtract|exclude|undo`: time entries and people's choices.
 
+The list also shows, read-only with state `invoiced`, the entries of a budget's customer and dates
+that Teamleader invoiced itself (or settled with its own prepaid): they are never subtracted, and
+a choice on one is refused with the reason and the invoice.
+
 Flagged subtractions (Teamleader invoiced the time too) are answered with
 `prepaid entries keep ID...` or `prepaid entries reverse ID...`; nothing else reverses them.
 
@@ -18,7 +22,8 @@ import typer
 from connector.billing import Money
 from connector.budgets import Choice, Selection
 from connector.budgets.flagged import FlagChoice, resolve_flagged
-from connector.budgets.reports import EntryRow, entry_rows
+from connector.budgets.invoiced import INVOICED, listed_entries
+from connector.budgets.reports import EntryRow
 from connector.cli.budgets import actor
 from connector.cli.context import get_container
 from connector.cli.output import console, err_console, print_json, print_table
@@ -29,11 +34,18 @@ __all__ = ["app", "register"]
 
 app = typer.Typer(help="Time entries and their state in each budget.", no_args_is_help=True)
 
-_STATES = ("pending", "subtracted", "excluded")
+_STATES = ("pending", "subtracted", "excluded", INVOICED)
 
 
-def _money(cents: int | None, currency: str) -> str:
-    return "needs a rate" if cents is None else Money.from_cents(cents, currency).format()
+def _money(r: EntryRow, currency: str) -> str:
+    if r.state == INVOICED:
+        return "-"
+    return "needs a rate" if r.amount_cents is None else Money.from_cents(r.amount_cents, currency).format()
+
+
+def _seconds(r: EntryRow) -> int:
+    """The rounded duration the budget counts; Teamleader's own for an entry it invoiced."""
+    return r.duration_seconds if r.state == INVOICED else r.rounded_seconds or 0
 
 
 def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
@@ -52,6 +64,8 @@ def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
         "needs_rate": r.needs_rate,
         "flags": list(r.flags),
         "note": r.note,
+        "teamleader_billing_type": r.billing_type,
+        "teamleader_invoice_id": r.invoice_id,
     }
 
 
@@ -59,14 +73,17 @@ def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
 def list_entries(
     budget_id: str | None = typer.Option(None, "--budget", help="Only this budget's entries."),
     customer: str | None = typer.Option(None, "--customer", help="company:<id> or contact:<id>."),
-    state: str | None = typer.Option(None, "--state", help="pending, subtracted or excluded."),
+    state: str | None = typer.Option(
+        None, "--state", help="pending, subtracted, excluded or invoiced (Teamleader invoiced it: read-only)."
+    ),
     flagged: bool = typer.Option(
         False, "--flagged", help="Only subtracted entries Teamleader settled another way."
     ),
     limit: int = typer.Option(500, "--limit", min=1),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Time entries with their state, value and flags, newest first."""
+    """Time entries with their state, value and flags, newest first; those Teamleader invoiced
+    itself are listed as invoiced (read-only: never subtracted), with the invoice when known."""
     if state is not None and state not in _STATES:
         raise UserInputError(f"--state {state!r}: use one of {', '.join(_STATES)}")
     who = None
@@ -77,7 +94,9 @@ def list_entries(
         who = (kind, ident)
     engine = get_container().engine
     with engine.connect() as conn:
-        rows = entry_rows(conn, budget_id=budget_id, customer=who, state=state, flagged=flagged, limit=limit)
+        rows = listed_entries(
+            conn, budget_id=budget_id, customer=who, state=state, flagged=flagged, limit=limit
+        )
         currencies = dict(
             conn.execute(budget.select().with_only_columns(budget.c.id, budget.c.currency)).all()
         )
@@ -95,9 +114,9 @@ def list_entries(
                 r.state,
                 r.person,
                 r.work_type,
-                f"{(r.rounded_seconds or 0) / 3600:.2f}",
-                _money(r.amount_cents, currencies.get(r.budget_id, "EUR")),
-                ", ".join(r.flags),
+                f"{_seconds(r) / 3600:.2f}",
+                _money(r, currencies.get(r.budget_id, "EUR")),
+                (r.note or "") if r.state == INVOICED else ", ".join(r.flags),
                 r.description[:50],
             )
             for r in rows

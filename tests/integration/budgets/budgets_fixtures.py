@@ -83,15 +83,18 @@ def put_entry(
     description: str = "Fix login #support",
     invoiceable: bool = True,
     billing_type: str | None = None,
+    invoice_id: str | None = None,
     rate_cents: int | None = None,
     deleted: bool = False,
+    started_at: datetime | None = None,
 ) -> None:
-    """Insert or change a synced entry; a change grows its revision, as the sync writer does."""
+    """Insert or change a synced entry; a change grows its revision, as the sync writer does.
+    `started_at` defaults to 09:00 UTC on `day`; `invoice_id` is Teamleader's `billing_info` invoice."""
     values = {
         "user_id": user_id,
         "work_type_id": work_type_id,
         "started_on": day,
-        "started_at": datetime.combine(day, time(9), UTC),
+        "started_at": started_at or datetime.combine(day, time(9), UTC),
         "duration_seconds": seconds,
         "description": description,
         "subject_type": "company",
@@ -99,6 +102,7 @@ def put_entry(
         "customer_id": customer.id if customer else None,
         "invoiceable": invoiceable,
         "billing_type": billing_type,
+        "billing_invoice_id": invoice_id,
         "hourly_rate_cents": rate_cents,
         "hourly_rate_currency": "EUR" if rate_cents is not None else None,
         "deleted_at": datetime.now(UTC) if deleted else None,
