@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from invoicing_fakes import FakeBudgets, FakeInvoices, TableCreditSink, credit_lines, make_budget
+from invoicing_fakes import FakeInvoices, ledger_credits, make_budget, store_budgets
 from sqlalchemy import Engine
 
+from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
+from connector.budgets.reports import balance_rows
 from connector.invoicing import TopupStatus, TopupWorker, plan_topup
 from connector.invoicing.outbox import list_topups
 from connector.storage import create_db_engine
@@ -50,7 +52,7 @@ def test_two_workers_never_make_two_invoices_for_one_topup(db_url: str, engine: 
     api = SlowSharedInvoices()
     api.fail("invoices.draft", *["unknown", "lost"] * 5)
     api.fail("invoices.book", *["unknown", "lost"] * 5)
-    budgets = FakeBudgets(*(make_budget(f"b{i}") for i in range(TOPUPS)))
+    store_budgets(engine, *(make_budget(f"b{i}", customer_id=f"co-{i}") for i in range(TOPUPS)))
     with engine.begin() as conn:
         for index in range(TOPUPS):
             plan_topup(
@@ -61,14 +63,13 @@ def test_two_workers_never_make_two_invoices_for_one_topup(db_url: str, engine: 
                 reason="r",
                 now=datetime.now(UTC),
             )
-    sink = TableCreditSink(engine, fresh=True)
     engines = [create_db_engine(db_url) for _ in range(2)]
     workers = [
         TopupWorker(
             own,
             api,
-            budgets,
-            sink,
+            StoredBudgets(),
+            LedgerCredits(),
             name=f"w{n}",
             lease=timedelta(milliseconds=30),
             backoff=timedelta(0),
@@ -101,4 +102,13 @@ def test_two_workers_never_make_two_invoices_for_one_topup(db_url: str, engine: 
         assert {row.status for row in list_topups(conn)} == {TopupStatus.CREDITED}
     markers = [row["purchase_order_number"] for row in api.invoices.values()]
     assert len(markers) == TOPUPS == len(set(markers))
-    assert len(credit_lines(engine)) == TOPUPS
+    credited = sorted(
+        (line["budget_id"], line["source_key"], line["amount_cents"]) for line in ledger_credits(engine)
+    )
+    with engine.connect() as conn:
+        expected = sorted(
+            (row.budget_id, f"topup:{row.id}", 5_000 + int(row.budget_id[1:])) for row in list_topups(conn)
+        )
+        settled = {row.budget_id: row.settled for row in balance_rows(conn)}
+    assert len(credited) == TOPUPS and credited == expected
+    assert settled == {f"b{i}": 5_000 + i for i in range(TOPUPS)}
