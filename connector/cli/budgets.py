@@ -29,6 +29,7 @@ from connector.billing import (
 from connector.budgets import BudgetsService
 from connector.budgets.files import apply_file
 from connector.budgets.reports import BalanceRow, balance_rows, forecast_of, ledger_rows
+from connector.budgets.topup_hold import topup_hold
 from connector.cli.context import get_container
 from connector.cli.forecast import what_if
 from connector.cli.output import console, print_json, print_table
@@ -118,12 +119,14 @@ def list_budgets(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 @app.command("show")
 def show(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """One budget: settings, balances and forecast."""
+    """One budget: settings, balances, forecast, and why automatic top-ups are held, if they are."""
     service = _service()
     b = service.budget(budget_id)
+    now = datetime.now(UTC)
     with service.engine.connect() as conn:
         row = balance_rows(conn, [budget_id])[0]
-        fc = forecast_of(conn, b, today=datetime.now(UTC).astimezone(b.zone).date())
+        fc = forecast_of(conn, b, today=now.astimezone(b.zone).date())
+        hold = topup_hold(conn, b, settled=row.settled, now=now)
     data = _row_json(row) | {
         "mode": b.mode.value,
         "start": b.start,
@@ -139,12 +142,16 @@ def show(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Pri
             "next_topup_amount": fc.next_topup.amount.format() if fc.next_topup else None,
             "no_recent_burn": fc.no_recent_burn,
         },
+        "topup_hold": None
+        if hold is None
+        else {"code": hold.code, "reason": hold.reason.value, "detail": hold.detail},
     }
     if as_json:
         print_json(data)
         return
-    forecast = data.pop("forecast")
+    forecast, held = data.pop("forecast"), data.pop("topup_hold")
     rows = [(k, v) for k, v in data.items()] + [(f"forecast.{k}", v) for k, v in forecast.items()]
+    rows.append(("topup_hold", "no" if held is None else f"{held['reason']}: {held['detail']}"))
     print_table(f"Budget {budget_id}", ["field", "value"], rows)
 
 
