@@ -20,6 +20,7 @@ from connector.billing import ChoiceRefused as DomainRefused
 from connector.budgets.choices import Choice, Selection
 from connector.budgets.errors import BudgetNotFound, ChoiceLost, EntriesNotFound
 from connector.budgets.flagged import FlagChoice, resolve_flagged
+from connector.budgets.invoiced import INVOICED, listed_entries
 from connector.budgets.periods import PeriodFigures, period_figures
 from connector.budgets.reports import (
     BalanceRow,
@@ -34,6 +35,7 @@ from connector.budgets.reports import (
 )
 from connector.budgets.repository import load_budgets
 from connector.budgets.service import BudgetsService
+from connector.budgets.topup_hold import topup_hold
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.invoicing import OPEN_TOPUP_STATUSES, topup
 from connector.storage.tables.sync import sync_checkpoint
@@ -51,6 +53,7 @@ from connector.web.views import (
     Statement,
     StatementLine,
     StatementPeriod,
+    TopupHoldView,
     TopupView,
     Unit,
 )
@@ -197,7 +200,9 @@ class BudgetsWebAdapter:
     def _entry_view(self, b: Budget, r: EntryRow) -> EntryView:
         currency = b.unit.currency
         warning = None
-        if r.needs_rate:
+        if r.state == INVOICED:
+            warning = r.note
+        elif r.needs_rate:
             warning = "needs a rate"
         elif r.flags:
             warning = "flagged: " + ", ".join(f.replace("_", " ") for f in r.flags)
@@ -209,16 +214,17 @@ class BudgetsWebAdapter:
             work_type=r.work_type,
             description=r.description,
             duration_seconds=r.duration_seconds,
-            rounded_seconds=r.rounded_seconds or 0,
+            rounded_seconds=(r.duration_seconds if r.state == INVOICED else r.rounded_seconds) or 0,
             rate=None if r.rate_cents is None else Money.from_cents(r.rate_cents, currency).amount,
             amount=None if r.amount_cents is None else Money.from_cents(r.amount_cents, currency).amount,
             warning=warning,
+            teamleader_invoice_id=r.invoice_id if r.state == INVOICED else None,
         )
 
     def entries(self, budget_id: str, state: EntryState | None = None) -> Sequence[EntryView]:
         with self._service.engine.connect() as conn:
             b = self._budget(conn, budget_id)
-            rows = entry_rows(conn, budget_id=budget_id, state=state.value if state else None)
+            rows = listed_entries(conn, budget_id=budget_id, state=state.value if state else None)
             return [self._entry_view(b, r) for r in rows]
 
     def _ledger_views(self, b: Budget, rows: list[dict[str, Any]]) -> list[LedgerLineView]:
@@ -261,9 +267,11 @@ class BudgetsWebAdapter:
             for line in lines:
                 running += line["seconds"] if b.unit.is_hours else line["amount_cents"]
                 by_day[line["at"].astimezone(b.zone).date()] = b.unit.quantity(running)
-            today = datetime.now(UTC).astimezone(b.zone).date()
-            fc = forecast_of(conn, b, today=today)
-            entries = [self._entry_view(b, r) for r in entry_rows(conn, budget_id=budget_id)]
+            now = datetime.now(UTC)
+            fc = forecast_of(conn, b, today=now.astimezone(b.zone).date())
+            entries = [self._entry_view(b, r) for r in listed_entries(conn, budget_id=budget_id)]
+            measure = b.unit.measure(row.settled)
+            hold = topup_hold(conn, b, settled=measure, now=now)
             forecast = Forecast()
             if not fc.no_recent_burn:
                 forecast = Forecast(
@@ -288,6 +296,8 @@ class BudgetsWebAdapter:
                 ledger=tuple(self._ledger_views(b, lines)),
                 topups=topups,
                 excluded=tuple(e for e in entries if e.state is EntryState.EXCLUDED),
+                invoiced=tuple(e for e in entries if e.state is EntryState.INVOICED),
+                topup_hold=None if hold is None else TopupHoldView(hold.code, hold.reason.value, hold.detail),
             )
 
     def statement(self, budget_id: str, period: StatementPeriod) -> Statement:
@@ -337,7 +347,7 @@ class BudgetsWebAdapter:
         ids = tuple(dict.fromkeys(entry_ids))
         with self._service.engine.connect() as conn:
             b = self._budget(conn, budget_id)
-            known = {r.entry_id for r in entry_rows(conn, budget_id=budget_id, entry_ids=ids)}
+            known = {r.entry_id for r in listed_entries(conn, budget_id=budget_id, entry_ids=ids)}
         missing = [i for i in ids if i not in known]
         if missing:
             raise UnknownEntries(budget_id, missing)

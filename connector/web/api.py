@@ -28,6 +28,7 @@ from connector.web.views import (
     LedgerLineView,
     Statement,
     StatementLine,
+    TopupHoldView,
     TopupView,
     Unit,
 )
@@ -73,9 +74,13 @@ class Budget(BaseModel):
 
 
 class BudgetDetail(BaseModel):
+    """A budget, its forecast and balance over time; `topup_hold` says why no automatic top-up is
+    coming while a guardrail holds it (null otherwise)."""
+
     budget: Budget
     forecast: Forecast
     burn: list[BurnPoint]
+    topup_hold: TopupHoldView | None = None
 
 
 class Choice(BaseModel):
@@ -124,10 +129,18 @@ def list_budgets(ctx: Web) -> list[Budget]:
 @router.get("/budgets/{budget_id}", summary="One budget, its forecast and its balance over time")
 def get_budget(ctx: Web, budget_id: BudgetId) -> BudgetDetail:
     detail = ctx.read_model.budget_page(budget_id)
-    return BudgetDetail(budget=Budget.of(detail.budget), forecast=detail.forecast, burn=list(detail.burn))
+    return BudgetDetail(
+        budget=Budget.of(detail.budget),
+        forecast=detail.forecast,
+        burn=list(detail.burn),
+        topup_hold=detail.topup_hold,
+    )
 
 
-@router.get("/budgets/{budget_id}/entries", summary="The budget's time entries, newest first")
+@router.get(
+    "/budgets/{budget_id}/entries",
+    summary="The budget's time entries, newest first (state invoiced: Teamleader invoiced it, read-only)",
+)
 def list_entries(
     ctx: Web, budget_id: BudgetId, state: Annotated[EntryState | None, Query()] = None
 ) -> list[EntryView]:

@@ -26,6 +26,7 @@ from connector.web.views import (
     Statement,
     StatementLine,
     StatementPeriod,
+    TopupHoldView,
     TopupView,
     Unit,
 )
@@ -41,6 +42,7 @@ class MemoryBudget:
     entries: dict[str, EntryView] = field(default_factory=dict)
     ledger: list[LedgerLineView] = field(default_factory=list)
     topups: list[TopupView] = field(default_factory=list)
+    topup_hold: TopupHoldView | None = None
 
 
 class MemoryDashboard:
@@ -99,8 +101,10 @@ class MemoryDashboard:
                 pending=tuple(self._entries(budget, EntryState.PENDING)),
                 subtracted=tuple(self._entries(budget, EntryState.SUBTRACTED)),
                 excluded=tuple(self._entries(budget, EntryState.EXCLUDED)),
+                invoiced=tuple(self._entries(budget, EntryState.INVOICED)),
                 ledger=tuple(budget.ledger),
                 topups=tuple(sorted(budget.topups, key=lambda t: t.created_at, reverse=True)),
+                topup_hold=budget.topup_hold,
             )
 
     def entries(self, budget_id: str, state: EntryState | None = None) -> Sequence[EntryView]:

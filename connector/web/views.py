@@ -26,6 +26,7 @@ __all__ = [
     "Statement",
     "StatementLine",
     "StatementPeriod",
+    "TopupHoldView",
     "TopupView",
     "Unit",
 ]
@@ -39,9 +40,13 @@ class Unit(StrEnum):
 
 
 class EntryState(StrEnum):
+    """An entry's state in a budget; `invoiced` is read-only: Teamleader invoiced the entry itself
+    (or settled it with its own prepaid), so the budget never counts it and it cannot be chosen."""
+
     PENDING = "pending"
     SUBTRACTED = "subtracted"
     EXCLUDED = "excluded"
+    INVOICED = "invoiced"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +131,20 @@ class Forecast:
 
 
 @dataclass(frozen=True, slots=True)
+class TopupHoldView:
+    """Why the budget's automatic top-ups are held now: `code` for scripts (open_topup, paused,
+    monthly_cap, near_end), `reason` and `detail` for people."""
+
+    code: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class EntryView:
-    """A time entry as a person chooses it; `amount` is None when no rate applies (needs a rate)."""
+    """A time entry as a person chooses it; `amount` is None when no rate applies (needs a rate)
+    and for an entry Teamleader invoiced (state `invoiced`, with `warning` saying so and
+    `teamleader_invoice_id` naming the invoice when it is known)."""
 
     id: str
     state: EntryState
@@ -140,6 +157,7 @@ class EntryView:
     rate: Decimal | None
     amount: Decimal | None
     warning: str | None = None
+    teamleader_invoice_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +177,9 @@ class LedgerLineView:
 
 @dataclass(frozen=True, slots=True)
 class BudgetDetail:
-    """Everything the budget page shows; entries are newest first, the burn series oldest first."""
+    """Everything the budget page shows; entries are newest first, the burn series oldest first.
+    `invoiced` lists the entries Teamleader invoiced itself (read-only); `topup_hold` says why no
+    automatic top-up is coming, when a guardrail holds it."""
 
     budget: BudgetRow
     burn: tuple[BurnPoint, ...]
@@ -169,6 +189,8 @@ class BudgetDetail:
     ledger: tuple[LedgerLineView, ...]
     topups: tuple[TopupView, ...]
     excluded: tuple[EntryView, ...] = ()
+    invoiced: tuple[EntryView, ...] = ()
+    topup_hold: TopupHoldView | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,10 @@ from sqlalchemy import Engine, func, select
 from connector.billing import BudgetStatus, ChoiceRefused
 from connector.budgets import BudgetsService, Choice, Selection
 from connector.budgets.invoiced import invoiced_rows, listed_entries
+from connector.budgets.web_adapter import BudgetsWebAdapter
 from connector.storage.tables.budgets import entry_allocation
+from connector.web.ports import ChoiceRefused as WebChoiceRefused
+from connector.web.views import EntryState
 
 
 @pytest.fixture
@@ -157,3 +160,19 @@ def test_each_budget_of_the_customer_lists_its_own_dates(engine: Engine) -> None
     assert by_budget == {"new": "b1", "old": "b2025"}
     with pytest.raises(ChoiceRefused, match="budget 'Acme support 2026' never counts it"):
         service.choose(Choice.SUBTRACT, Selection(("new",)), actor="anna")
+
+
+def test_the_dashboard_shows_them_read_only(service: BudgetsService, engine: Engine) -> None:
+    adapter = BudgetsWebAdapter(service)
+    page = adapter.budget_page("b1")
+    assert [(e.id, e.warning, e.teamleader_invoice_id) for e in page.invoiced] == [
+        ("e7", "invoiced in Teamleader", None),
+        ("e3", "prepaid in Teamleader", None),
+        ("e2", "invoiced in Teamleader (invoice inv-42)", "inv-42"),
+    ]
+    assert page.invoiced[-1].rounded_seconds == 3600 and page.invoiced[-1].amount is None
+    assert [e.id for e in page.pending] == ["e1"] and [e.id for e in page.subtracted] == ["e8"]
+    assert [e.id for e in adapter.entries("b1", EntryState.INVOICED)] == ["e7", "e3", "e2"]
+    with pytest.raises(WebChoiceRefused, match=r"invoiced in Teamleader \(invoice inv-42\)"):
+        adapter.subtract("b1", ["e1", "e2"], "anna")
+    assert [e.id for e in adapter.entries("b1", EntryState.PENDING)] == ["e1"]
