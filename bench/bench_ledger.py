@@ -34,6 +34,7 @@ from connector.billing import (
 )
 from connector.budgets import BudgetsService
 from connector.budgets.reports import balance_rows
+from connector.budgets.sharding import default_workers
 from connector.storage import create_db_engine, upgrade
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.sync import time_entry
@@ -109,12 +110,18 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--budgets", type=int, default=1000)
     parser.add_argument("--url", default=None, help="Database URL (default: a fresh SQLite file).")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="Processes for the apply (default: as `prepaid` with PREPAID_APPLY_WORKERS=0).",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = create_db_engine(url)
         upgrade(engine)
-        service = BudgetsService(engine)
+        service = BudgetsService(engine, apply_workers=args.workers)
         started = time.perf_counter()
         for b in budgets(args.budgets):
             service.create(b, actor="bench")
@@ -127,7 +134,8 @@ def main() -> None:
         applied = time.perf_counter() - started
         print(
             f"apply_entries: {len(ids):,} entries over {args.budgets} budgets in {applied:.1f} s "
-            f"({len(ids) / applied:,.0f} entries/s) outcomes={dict(report.outcomes)} (target < 60 s)"
+            f"({len(ids) / applied:,.0f} entries/s, {args.workers} processes) "
+            f"outcomes={dict(report.outcomes)} (target < 60 s)"
         )
         started = time.perf_counter()
         again = service.apply_entries(ids)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from connector.budgets import BudgetsService
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.budgets.periods import PeriodCloser
+from connector.budgets.sharding import default_workers
 from connector.budgets.web_adapter import BudgetsWebAdapter
 from connector.budgets.writeback import BalanceWriteback
 from connector.invoicing import TopupReconciler, TopupWorker
@@ -63,7 +64,8 @@ class Container:
 
     def budgets(self) -> BudgetsService:
         """The budgets service (ledger, choices, balances) on this database."""
-        return BudgetsService(self.engine, notifier=self.notifier())
+        workers = self.settings.apply_workers or default_workers()
+        return BudgetsService(self.engine, notifier=self.notifier(), apply_workers=workers)
 
     def period_closer(self, actor: str = "periods") -> PeriodCloser:
         """Closes the periods of renewing budgets that have ended (scheduled, or `prepaid periods close`)."""

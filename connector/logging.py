@@ -11,17 +11,41 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import structlog
 
-__all__ = ["configure_logging", "get_logger", "redact_secrets", "register_secret"]
+__all__ = [
+    "LogFormat",
+    "LoggingConfig",
+    "apply_logging_config",
+    "configure_logging",
+    "get_logger",
+    "logging_config",
+    "redact_secrets",
+    "register_secret",
+]
+
+LogFormat = Literal["json", "console"]
 
 _SECRET_KEYS = re.compile(r"token|secret|authorization|password|passwd|cookie|refresh|^code$|api_key", re.I)
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 _QUERY_SECRETS = re.compile(r"(?i)((?:code|token|access_token|refresh_token|state|client_secret)=)[^&\s\"']+")
 _REDACTED = "[redacted]"
 _known_secrets: set[str] = set()
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    """What a spawned worker process needs to log exactly as its parent does."""
+
+    log_format: LogFormat
+    level: str
+    secrets: frozenset[str]
+
+
+_current: tuple[LogFormat, str] | None = None
 
 
 def register_secret(value: str | None) -> None:
@@ -72,11 +96,12 @@ def _shared_processors() -> list[Any]:
 
 
 def configure_logging(
-    log_format: Literal["json", "console"] | None = None,
+    log_format: LogFormat | None = None,
     level: str = "info",
     stream: Any = None,
 ) -> None:
     """Route structlog and standard-library logging to `stream` (stderr) in one format."""
+    global _current
     out = stream or sys.stderr
     if log_format is None:
         log_format = "console" if getattr(out, "isatty", lambda: False)() else "json"
@@ -107,6 +132,21 @@ def configure_logging(
     for noisy in _quiet_loggers():
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)
+    _current = (log_format, level)
+
+
+def logging_config() -> LoggingConfig | None:
+    """This process's logging set-up (None until `configure_logging` ran), for worker processes."""
+    if _current is None:
+        return None
+    return LoggingConfig(_current[0], _current[1], frozenset(_known_secrets))
+
+
+def apply_logging_config(config: LoggingConfig) -> None:
+    """Set up a worker process's logging from its parent's `logging_config()`; it logs to the
+    stderr it inherited, and masks the secrets its parent knew."""
+    _known_secrets.update(config.secrets)
+    configure_logging(config.log_format, config.level)
 
 
 def _quiet_loggers() -> Iterable[str]:

@@ -199,6 +199,16 @@ class Settings(BaseSettings):
         description="Seconds between two runs of the webhook-inbox and top-up workers when nothing pokes them.",
         json_schema_extra=_example("2"),
     )
+    apply_workers: int = Field(
+        0,
+        ge=0,
+        le=16,
+        description=(
+            "Processes that share a large apply of synced time entries (50,000 or more, as in a first "
+            "full sync) to the budgets; 0 means one per CPU core, at most 4."
+        ),
+        json_schema_extra=_example("2"),
+    )
     writeback_field: str | None = Field(
         None,
         description="Custom field of Teamleader companies and contacts that shows the prepaid "

@@ -1,20 +1,24 @@
 """The sync's entry point: re-evaluate changed time entries against every budget they concern.
 
-`EntryApplier.apply` works in batches, each in its own short transaction: one read of the
-entries, one of their allocations in any budget, one of the budgets of their customers and of
-the budgets holding them (cached for the whole call), then the pure decisions of
-`connector.billing`, then one `executemany` per table. A replayed entry revision decides UNCHANGED and writes nothing, so applying twice is free. When
-another process wrote the same allocations first, the batch is rolled back and its entries are
-decided again one by one from fresh reads. `reconcile_ids` finds what a crash between the sync's
-commit and this call left behind: entries whose revision differs from what their allocation saw,
-and entries of budgeted customers that no allocation has seen at all. A call that appended many
-lines ends by moving the ledger checkpoints up (see `connector.budgets.repository`), so listing
-balances stays cheap.
+`EntryApplier.apply` works in batches. Each batch is read and decided in a snapshot that takes no
+lock (one read of the entries, one of their allocations in any budget, one of the budgets of
+their customers and of the budgets holding them, cached for the whole call; then the pure
+decisions of `connector.billing`), and written in its own short transaction with one
+`executemany` per table. Allocations are written by compare-and-swap on their version and lines
+by unique key, so a batch that another writer overtook since it was read fails as a whole: it is
+rolled back and its entries are decided again one by one, each read and written in one locked
+transaction. A replayed entry revision decides UNCHANGED and writes nothing, so applying twice is
+free. A large call is split by customer over several processes (`connector.budgets.sharding`).
+`reconcile_ids` finds what a crash between the sync's commit and this call left behind: entries
+whose revision differs from what their allocation saw, and entries of budgeted customers that no
+allocation has seen at all. A call that appended many lines ends by moving the ledger checkpoints
+up (see `connector.budgets.repository`), so listing balances stays cheap.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 
 from connector.billing import (
@@ -42,9 +47,11 @@ from connector.budgets.repository import (
     entries_by_id,
     load_budgets,
 )
+from connector.budgets.sharding import run_shares, split_by_key
 from connector.budgets.thresholds import Crossing, after_change
 from connector.budgets.writer import Lost, Planned, write_decisions
 from connector.logging import get_logger
+from connector.storage import create_db_engine, snapshot
 from connector.storage.tables.budgets import budget, entry_allocation
 from connector.storage.tables.sync import time_entry
 
@@ -52,6 +59,7 @@ __all__ = ["ApplyReport", "EntryApplier", "reconcile_ids"]
 
 _log = get_logger(__name__)
 BATCH = 10_000
+PARALLEL_FROM = 50_000
 _RETRIES = 3
 
 Decide = Callable[[Budget, TimeEntry, Allocation | None, datetime], Decision]
@@ -63,16 +71,30 @@ def _synced(b: Budget, e: TimeEntry, a: Allocation | None, at: datetime) -> Deci
 
 @dataclass
 class ApplyReport:
-    """What one call changed: outcome counts, entries it could not settle, threshold crossings."""
+    """What one call changed: outcome counts, entries it could not settle, threshold crossings,
+    and how many processes shared the work."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
     conflicts: list[str] = field(default_factory=list)
     crossings: list[Crossing] = field(default_factory=list)
     flagged: list[tuple[str, str, str]] = field(default_factory=list)
+    process_ids: set[int] = field(default_factory=set)
 
     @property
     def changed(self) -> int:
         return sum(n for outcome, n in self.outcomes.items() if outcome != Outcome.UNCHANGED.value)
+
+    @property
+    def processes(self) -> int:
+        """How many processes applied entries (more than one for a large, shared call)."""
+        return max(1, len(self.process_ids))
+
+    def merge(self, other: ApplyReport) -> None:
+        self.outcomes.update(other.outcomes)
+        self.conflicts.extend(other.conflicts)
+        self.crossings.extend(other.crossings)
+        self.flagged.extend(other.flagged)
+        self.process_ids |= other.process_ids
 
 
 @contextmanager
@@ -117,38 +139,65 @@ class _Budgets:
 
 
 class EntryApplier:
-    """Decides and stores, in batches; `decide` is `on_entry_synced` unless a caller re-evaluates."""
+    """Decides and stores, in batches; `decide` is `on_entry_synced` unless a caller re-evaluates.
 
-    def __init__(self, engine: Engine, *, actor: str = "sync", clock: Callable[[], datetime]) -> None:
+    `workers` is how many processes a large call may use (see `connector.budgets.sharding`);
+    only the sync's own decision is spread over processes, since a caller's `decide` may be a
+    closure that cannot travel to another process.
+    """
+
+    def __init__(
+        self, engine: Engine, *, actor: str = "sync", clock: Callable[[], datetime], workers: int = 1
+    ) -> None:
         self._engine = engine
         self._actor = actor
         self._clock = clock
+        self._workers = workers
 
     def apply(
         self, entry_ids: Sequence[str], *, decide: Decide = _synced, budget_ids: set[str] | None = None
     ) -> ApplyReport:
         """Re-evaluate these entries (against `budget_ids` only, when given)."""
-        report = ApplyReport()
-        cache = _Budgets()
         unique = list(dict.fromkeys(entry_ids))
         large = len(unique) > BATCH
-        if large:
-            unique = self._by_customer(unique)
         with _collector_paused(large):
-            for batch in chunks(unique, BATCH):
-                try:
-                    with self._engine.begin() as conn:
-                        self._batch(conn, batch, cache, decide, budget_ids, report)
-                except (Lost, IntegrityError):
-                    _log.info("budgets.apply.retry_one_by_one", entries=len(batch))
-                    for entry_id in batch:
-                        self._one(entry_id, cache, decide, budget_ids, report)
+            if not large:
+                report = self.apply_share(unique, decide=decide, budget_ids=budget_ids)
+            else:
+                ordered = self._by_customer(unique)
+                spread = decide is _synced and len(unique) >= PARALLEL_FROM and _shared_file(self._engine)
+                parts = self._workers if spread else 1
+                url = self._engine.url
+                reports = run_shares(
+                    split_by_key(ordered, parts),
+                    lambda share: self.apply_share(share, decide=decide, budget_ids=budget_ids),
+                    _apply_in_worker,
+                    lambda share: (url, self._actor, self._clock(), share, budget_ids),
+                )
+                report = ApplyReport()
+                for part in reports:
+                    report.merge(part)
         if report.changed:
             with self._engine.begin() as conn:
                 checkpoint_if_behind(conn, at=self._clock())
         return report
 
-    def _by_customer(self, ids: Sequence[str]) -> list[str]:
+    def apply_share(
+        self, ids: Sequence[str], *, decide: Decide = _synced, budget_ids: set[str] | None = None
+    ) -> ApplyReport:
+        """Apply these entries here, batch after batch (the work of one process)."""
+        report = ApplyReport(process_ids={os.getpid()})
+        cache = _Budgets()
+        for batch in chunks(ids, BATCH):
+            try:
+                self._batch(batch, cache, decide, budget_ids, report)
+            except (Lost, IntegrityError):
+                _log.info("budgets.apply.retry_one_by_one", entries=len(batch))
+                for entry_id in batch:
+                    self._one(entry_id, cache, decide, budget_ids, report)
+        return report
+
+    def _by_customer(self, ids: Sequence[str]) -> list[tuple[tuple[str, str], str]]:
         """Order a large call by customer, so each batch touches few budgets and reads few balances.
 
         A call naming a good share of the synced entries (a full sync, the benchmark) reads the
@@ -156,7 +205,7 @@ class EntryApplier:
         """
         keys: dict[str, tuple[str, str]] = {}
         columns = (time_entry.c.id, time_entry.c.customer_type, time_entry.c.customer_id)
-        with self._engine.connect() as conn:
+        with snapshot(self._engine) as conn:
             total = conn.execute(select(func.count()).select_from(time_entry)).scalar_one()
             if len(ids) * 4 >= total:
                 wanted = set(ids)
@@ -168,7 +217,7 @@ class EntryApplier:
                     query = select(*columns).where(time_entry.c.id.in_(list(part)))
                     for entry_id, kind, customer in conn.execute(query).all():
                         keys[entry_id] = (kind or "", customer or "")
-        return sorted(ids, key=lambda i: keys.get(i, ("", "")))
+        return sorted((keys.get(i, ("", "")), i) for i in ids)
 
     def _one(
         self, entry_id: str, cache: _Budgets, decide: Decide, budget_ids: set[str] | None, report: ApplyReport
@@ -176,7 +225,8 @@ class EntryApplier:
         for _attempt in range(_RETRIES):
             try:
                 with self._engine.begin() as conn:
-                    self._batch(conn, [entry_id], cache, decide, budget_ids, report)
+                    planned = self._plan(conn, [entry_id], cache, decide, budget_ids)
+                    self._write(conn, planned, report)
                 return
             except (Lost, IntegrityError) as error:
                 reason = str(error.orig) if isinstance(error, IntegrityError) else str(error)
@@ -217,14 +267,20 @@ class EntryApplier:
 
     def _batch(
         self,
-        conn: Connection,
         ids: Sequence[str],
         cache: _Budgets,
         decide: Decide,
         only: set[str] | None,
         report: ApplyReport,
     ) -> None:
-        planned = self._plan(conn, ids, cache, decide, only)
+        """Decide from a snapshot, then write in a short transaction that re-checks every
+        allocation's version: the write lock is held for the writing only."""
+        with snapshot(self._engine) as conn:
+            planned = self._plan(conn, ids, cache, decide, only)
+        with self._engine.begin() as conn:
+            self._write(conn, planned, report)
+
+    def _write(self, conn: Connection, planned: Sequence[Planned], report: ApplyReport) -> None:
         changing = [p for p in planned if p.decision.allocation is not None]
         budgets = {p.budget.id: p.budget for p in changing if p.decision.lines}
         at = self._clock()
@@ -236,6 +292,26 @@ class EntryApplier:
             if p.decision.outcome is Outcome.FLAGGED:
                 report.flagged.append((p.budget.name, p.entry.id, p.decision.note))
         report.crossings.extend(crossings)
+
+
+def _shared_file(engine: Engine) -> bool:
+    """Whether another process opening the engine's URL sees the same database (not in-memory)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite":
+        return True
+    return bool(url.database) and url.database != ":memory:" and url.query.get("mode") != "memory"
+
+
+def _apply_in_worker(
+    url: URL, actor: str, at: datetime, ids: list[str], budget_ids: set[str] | None
+) -> ApplyReport:
+    """One share of a large call, in a spawned process: its own engine, the caller's time."""
+    engine = create_db_engine(url.render_as_string(hide_password=False))
+    try:
+        with _collector_paused(True):
+            return EntryApplier(engine, actor=actor, clock=lambda: at).apply_share(ids, budget_ids=budget_ids)
+    finally:
+        engine.dispose()
 
 
 def reconcile_ids(conn: Connection, *, limit: int | None = None) -> list[str]:

@@ -54,10 +54,18 @@ def _utcnow() -> datetime:
 class BudgetsService:
     """Budgets and their ledger on one database; `notifier` hears about crossings and flags."""
 
-    def __init__(self, engine: Engine, *, notifier: Notifier | None = None, clock: Clock = _utcnow) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        notifier: Notifier | None = None,
+        clock: Clock = _utcnow,
+        apply_workers: int = 1,
+    ) -> None:
         self.engine = engine
         self._notifier = notifier or Notifier(None)
         self._clock = clock
+        self._apply_workers = apply_workers
 
     # budgets
 
@@ -197,9 +205,8 @@ class BudgetsService:
 
     def apply_entries(self, entry_ids: Sequence[str], *, budget_ids: set[str] | None = None) -> ApplyReport:
         """Re-evaluate these changed entries (idempotent: a revision already seen changes nothing)."""
-        report = EntryApplier(self.engine, actor="sync", clock=self._clock).apply(
-            entry_ids, budget_ids=budget_ids
-        )
+        applier = EntryApplier(self.engine, actor="sync", clock=self._clock, workers=self._apply_workers)
+        report = applier.apply(entry_ids, budget_ids=budget_ids)
         self._notify(report)
         return report
 
