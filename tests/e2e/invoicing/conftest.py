@@ -2,8 +2,10 @@
 
 `topups(...)` starts a sandbox, connects a product container to it by OAuth (e2e conftest),
 builds the Teamleader client with short socket timeouts (so an injected latency is a timeout in
-well under a second), and gives budgets whose customers, departments and tax rates exist in
-that sandbox. Invoices are counted from the sandbox's own state, credits from the database.
+well under a second), and stores budgets through the budgets service whose customers (with the
+sandbox's names), departments and tax rates exist in that sandbox. The worker runs on the ports
+`Container.topup_worker` wires (`StoredBudgets`, `LedgerCredits`), so credits land in the
+ledger. Invoices are counted from the sandbox's own state, credits from the ledger.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
+from connector.billing import Budget
 from connector.bootstrap import Container
+from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.invoicing import TopupWorker, plan_topup
 from connector.invoicing.teamleader_api import TeamleaderInvoices
 from connector.sandbox.server import SandboxServer
@@ -35,7 +39,7 @@ if _NAME not in sys.modules:
     sys.modules[_NAME] = _module
     _spec.loader.exec_module(_module)
 
-from invoicing_fakes import FakeBudgets, TableCreditSink, make_budget  # noqa: E402
+from invoicing_fakes import make_budget, store_budgets  # noqa: E402
 
 WRITES = ("/invoices.draft", "/invoices.book")
 WRITE_READ_TIMEOUT = 0.1
@@ -66,17 +70,18 @@ class TopupStack:
     sandbox: SandboxServer
     container: Container
     client: TeamleaderClient
-    budgets: FakeBudgets
-    sink: TableCreditSink
+    budgets: dict[str, Budget]
+    customer_names: dict[str, str]
     reference: dict[str, str] = field(default_factory=dict)
 
     def worker(self, **options: Any) -> TopupWorker:
+        """A worker on the production ports and the short-timeout client; no backoff between tries."""
         defaults: dict[str, Any] = {"backoff": timedelta(0), "max_attempts": 100}
         return TopupWorker(
             self.container.engine,
             TeamleaderInvoices(self.client),
-            self.budgets,
-            self.sink,
+            StoredBudgets(),
+            LedgerCredits(),
             **{**defaults, **options},
         )
 
@@ -130,21 +135,16 @@ def topups(
         client = build_client(container.settings, container.engine, api_transport=ShortTimeouts())
         clients.append(client)
         with sandbox.state.lock:
-            companies = sorted(sandbox.state.companies)
+            names = {company.id: company.name for company in sandbox.state.companies.values()}
             rate = next(iter(sorted(sandbox.state.tax_rates.values(), key=lambda r: r.id)))
+        companies = sorted(names)
         reference = {"department_id": rate.department_id, "tax_rate_id": rate.id}
         made = [
             make_budget(f"b{i}", customer_id=companies[i % len(companies)], **reference, **budget_options)
             for i in range(budgets)
         ]
-        return TopupStack(
-            sandbox,
-            container,
-            client,
-            FakeBudgets(*made),
-            TableCreditSink(container.engine, fresh=True),
-            reference,
-        )
+        store_budgets(container.engine, *made, names=names)
+        return TopupStack(sandbox, container, client, {b.id: b for b in made}, names, reference)
 
     yield build
     for client in clients:

@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from invoicing_fakes import credit_lines
+from invoicing_fakes import ledger_credits
 
+from connector.budgets.reports import balance_rows
 from connector.invoicing import TopupStatus
 from connector.invoicing.outbox import list_topups
 
@@ -21,7 +22,7 @@ def test_a_planned_topup_creates_one_booked_invoice_with_the_right_content(topup
     topup_id = stack.plan("b0", cents=150_000)
     assert stack.worker().run_once() == 1
     [invoice] = stack.marked_invoices()
-    budget = stack.budgets.budgets["b0"]
+    budget = stack.budgets["b0"]
     assert invoice.customer == ("company", budget.customer.id)
     assert invoice.department_id == stack.reference["department_id"]
     assert invoice.status == "outstanding" and invoice.invoice_number
@@ -31,10 +32,20 @@ def test_a_planned_topup_creates_one_booked_invoice_with_the_right_content(topup
     [line] = group["line_items"]
     assert line["tax_rate_id"] == stack.reference["tax_rate_id"]
     assert (line["quantity"], line["unit_price"]) == (Decimal(1), Decimal("1500.00"))
-    assert line["description"] == f"Top-up of Support b0 for Customer {budget.customer.id}: EUR 1,500.00"
-    [credit] = credit_lines(stack.container.engine)
-    assert (credit["source_key"], credit["amount_cents"]) == (f"topup:{topup_id}", 150_000)
-    assert credit["invoice_number"] == invoice.invoice_number
+    customer = stack.customer_names[budget.customer.id]
+    assert line["description"] == f"Top-up of Support b0 for {customer}: EUR 1,500.00"
+    [credit] = ledger_credits(stack.container.engine)
+    assert {key: credit[key] for key in ("budget_id", "kind", "source_key", "invoice_id", "reason")} == {
+        "budget_id": "b0",
+        "kind": "topup_credit",
+        "source_key": f"topup:{topup_id}",
+        "invoice_id": invoice.id,
+        "reason": f"top-up invoice {invoice.invoice_number}",
+    }
+    assert (credit["amount_cents"], credit["seconds"]) == (150_000, 0)
+    with stack.container.engine.connect() as conn:
+        [balance] = balance_rows(conn, ["b0"])
+    assert (balance.settled, balance.format(balance.settled)) == (150_000, "EUR 1,500.00")
 
 
 def test_without_booking_the_invoice_stays_a_draft_and_nothing_is_credited(topups: Any) -> None:
@@ -46,7 +57,7 @@ def test_without_booking_the_invoice_stays_a_draft_and_nothing_is_credited(topup
     with stack.container.engine.connect() as conn:
         [row] = list_topups(conn)
     assert (row.id, row.status) == (topup_id, TopupStatus.DRAFTED)
-    assert credit_lines(stack.container.engine) == []
+    assert ledger_credits(stack.container.engine) == []
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -73,8 +84,17 @@ def test_under_faults_on_draft_and_book_100_topups_give_100_invoices_and_100_cre
     assert len(invoices) == COUNT
     assert len({invoice.purchase_order_number for invoice in invoices}) == COUNT
     assert all(invoice.status == "outstanding" for invoice in invoices)
-    credits = credit_lines(stack.container.engine)
-    assert len(credits) == COUNT
-    assert sorted(c["amount_cents"] for c in credits) == [10_000 + index for index in range(COUNT)]
+    credited = sorted(
+        (c["budget_id"], c["kind"], c["source_key"], c["amount_cents"])
+        for c in ledger_credits(stack.container.engine)
+    )
     with stack.container.engine.connect() as conn:
-        assert {row.status for row in list_topups(conn)} == {TopupStatus.CREDITED}
+        topups_made = list_topups(conn)
+        settled = {row.budget_id: row.settled for row in balance_rows(conn)}
+    assert {row.status for row in topups_made} == {TopupStatus.CREDITED}
+    expected = sorted(
+        (row.budget_id, "topup_credit", f"topup:{row.id}", 10_000 + int(row.budget_id[1:]))
+        for row in topups_made
+    )
+    assert len(credited) == COUNT and credited == expected
+    assert settled == {f"b{index}": 10_000 + index for index in range(COUNT)}

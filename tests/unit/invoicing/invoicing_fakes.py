@@ -5,11 +5,10 @@ machine (draft -> outstanding on book, numbers on booking, only drafts deleted).
 how)` queues one failure for the next call: "unknown" (applied, then OutcomeUnknown), "lost"
 (not applied, OutcomeUnknown), "refused" (400) or "down" (TransportFailed, not sent).
 
-The unit and integration tests credit the real ledger through the ports production wires
-(`StoredBudgets`, `LedgerCredits`): `store_budgets` stores budgets and their customers as the
-budgets service and the sync do, and `ledger_credits` reads the top-up credits and reversals
-back. `FakeBudgets` and `TableCreditSink` (a credit table of its own) serve only the end-to-end
-tests in tests/e2e/invoicing, which have not moved to the ledger yet.
+The unit, integration and end-to-end tests credit the real ledger through the ports production
+wires (`StoredBudgets`, `LedgerCredits`): `store_budgets` stores budgets and their customers as
+the budgets service and the sync do, and `ledger_credits` reads the top-up credits and reversals
+back, so no test keeps a credit table of its own.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, insert, select
 
 from connector.billing import LineKind
 from connector.billing.budget import Budget, CreditOn, Guardrails, ReplenishMode, ReplenishSettings
@@ -34,88 +32,21 @@ from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.sync import company
 from connector.teamleader.errors import NotFound, OutcomeUnknown, TransportFailed, ValidationFailed
 
-credit_metadata = MetaData()
-credit_line = Table(
-    "test_topup_credit_line",
-    credit_metadata,
-    Column("source_key", String(80), primary_key=True),
-    Column("budget_id", String(64), nullable=False),
-    Column("invoice_id", String(64), nullable=False),
-    Column("invoice_number", String(64)),
-    Column("amount_cents", BigInteger, nullable=False),
-    Column("reason", String(500)),
-)
 
-
-class TableCreditSink:
-    """A `CreditSink` with a unique source key per line, like the ledger's."""
-
-    def __init__(self, engine: Engine, *, fresh: bool = False) -> None:
-        if fresh:
-            credit_metadata.drop_all(engine)
-        credit_metadata.create_all(engine)
-
-    def _insert(self, conn: Connection, **values: Any) -> None:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(dialect.insert(credit_line).values(**values).on_conflict_do_nothing())
-
-    def credit(
-        self,
-        conn: Connection,
-        *,
-        budget_id: str,
-        topup_id: str,
-        invoice_id: str,
-        invoice_number: str | None,
-        amount_cents: int,
-        quantity_seconds: int | None,
-        now: datetime,
-    ) -> None:
-        self._insert(
-            conn,
-            source_key=f"topup:{topup_id}",
-            budget_id=budget_id,
-            invoice_id=invoice_id,
-            invoice_number=invoice_number,
-            amount_cents=amount_cents,
-        )
-
-    def reverse_credit(
-        self, conn: Connection, *, topup_id: str, invoice_id: str, reason: str, now: datetime
-    ) -> None:
-        credited = (
-            conn.execute(select(credit_line).where(credit_line.c.source_key == f"topup:{topup_id}"))
-            .mappings()
-            .one()
-        )
-        self._insert(
-            conn,
-            source_key=f"topup-rev:{topup_id}",
-            budget_id=credited["budget_id"],
-            invoice_id=invoice_id,
-            amount_cents=-credited["amount_cents"],
-            reason=reason,
-        )
-
-
-def credit_lines(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        return [dict(row) for row in conn.execute(select(credit_line)).mappings()]
-
-
-def store_budgets(engine: Engine, *budgets: Budget) -> None:
+def store_budgets(engine: Engine, *budgets: Budget, names: Mapping[str, str] | None = None) -> None:
     """Store budgets through the budgets service, and their customers as the sync stores them.
 
-    Each customer is a company named 'Customer <id>', so an invoice line names it as the
-    fake lookup did; `StoredBudgets` then finds the budgets and `LedgerCredits` credits them.
+    Each customer is a company named by `names` (the end-to-end tests pass the sandbox's, as a
+    sync would store them) or else 'Customer <id>'; `StoredBudgets` then finds the budgets and
+    their customer's name, and `LedgerCredits` credits them.
     """
     synced = datetime.now(UTC)
+    named = names or {}
     with engine.begin() as conn:
         for customer_id in sorted({b.customer.id for b in budgets}):
+            name = named.get(customer_id, f"Customer {customer_id}")
             conn.execute(
-                insert(company).values(
-                    id=customer_id, name=f"Customer {customer_id}", raw={}, content_hash="x", synced_at=synced
-                )
+                insert(company).values(id=customer_id, name=name, raw={}, content_hash="x", synced_at=synced)
             )
     service = BudgetsService(engine)
     for b in budgets:
@@ -167,19 +98,6 @@ def make_budget(
         ),
         guardrails=guardrails or Guardrails(),
     )
-
-
-class FakeBudgets:
-    """A `BudgetLookup` over a dict."""
-
-    def __init__(self, *budgets: Budget) -> None:
-        self.budgets = {budget.id: budget for budget in budgets}
-
-    def budget(self, conn: Connection, budget_id: str) -> Budget | None:
-        return self.budgets.get(budget_id)
-
-    def customer_name(self, conn: Connection, budget: Budget) -> str:
-        return f"Customer {budget.customer.id}"
 
 
 class FakeInvoices:
