@@ -2,7 +2,10 @@
 
 The sandbox runs as its own process (one event loop, one core); the load comes from another
 process over keep-alive connections with a minimal raw HTTP/1.1 client, so the client is not the
-bottleneck. Run: `.venv/bin/python bench/bench_sandbox.py [--requests 20000] [--connections 8]`.
+bottleneck. Besides requests per second of wall time, each case prints the sandbox's own CPU
+time (Linux): on a machine shared with other work, "requests per CPU second" says what the
+sandbox would do with a core to itself, and "busy" how much of a core it actually got.
+Run: `.venv/bin/python bench/bench_sandbox.py [--requests 20000] [--connections 8]`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -25,6 +29,16 @@ def bench_seed(entries: int) -> float:
     started = time.perf_counter()
     build_state(SeedParams(entries=entries), date(2026, 11, 1))
     return time.perf_counter() - started
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process, from /proc; None where there is no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
@@ -47,15 +61,20 @@ async def _worker(host: str, port: int, request: bytes, count: int, statuses: li
     await writer.wait_closed()
 
 
-async def bench_requests(
-    url: str, token: str, endpoint: str, body: dict[str, object], total: int, connections: int
-) -> float:
-    host, port = url.removeprefix("http://").split(":")
+def _request(host: str, token: str, endpoint: str, body: dict[str, object]) -> bytes:
     payload = json.dumps(body).encode()
-    request = (
+    return (
         f"POST /{endpoint} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
     ).encode() + payload
+
+
+async def bench_requests(
+    url: str, token: str, endpoint: str, body: dict[str, object], total: int, connections: int
+) -> float:
+    """The same request over and over: what a benchmark polling or re-reading a page sees."""
+    host, port = url.removeprefix("http://").split(":")
+    request = _request(host, token, endpoint, body)
     statuses: list[int] = []
     started = time.perf_counter()
     per_connection = total // connections
@@ -66,6 +85,24 @@ async def bench_requests(
     if set(statuses) != {200}:
         raise SystemExit(f"unexpected statuses: {sorted(set(statuses))}")
     return len(statuses) / elapsed
+
+
+async def bench_walk(url: str, token: str, pages: int) -> float:
+    """Pages of 100 with `includes=relates_to` read once each, in order, on one connection: what
+    a full sync asks of the sandbox, every entry served for the first time. Returns pages/s."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    started = time.perf_counter()
+    for number in range(1, pages + 1):
+        body: dict[str, object] = {"page": {"size": 100, "number": number}, "includes": "relates_to"}
+        writer.write(_request(host, token, "timeTracking.list", body))
+        status = await _read_response(reader)
+        if status != 200:
+            raise SystemExit(f"unexpected status {status} on page {number}")
+    elapsed = time.perf_counter() - started
+    writer.close()
+    await writer.wait_closed()
+    return pages / elapsed
 
 
 def main() -> int:
@@ -94,7 +131,10 @@ def main() -> int:
         assert process.stdout is not None
         url = process.stdout.readline().rsplit(" ", 1)[-1].strip()
         token = httpx.post(f"{url}/_sandbox/tokens", timeout=30).json()["access_token"]
-        cases = [
+        pages = args.entries // 100
+        walk = asyncio.run(bench_walk(url, token, pages))
+        print(f"first reading of {pages} pages of 100 with relates_to: {walk:,.0f} pages/s")
+        cases: list[tuple[str, dict[str, object]]] = [
             ("timeTracking.list", {"page": {"size": 20, "number": 3}}),
             (
                 "timeTracking.list",
@@ -102,10 +142,26 @@ def main() -> int:
             ),
             ("companies.list", {"page": {"size": 20}}),
             ("timeTracking.list", {"page": {"size": 100}}),
+            (
+                "timeTracking.list",
+                {
+                    "filter": {"started_after": "2026-09-01T00:00:00+00:00"},
+                    "includes": "relates_to",
+                    "page": {"size": 100, "number": 5},
+                },
+            ),
         ]
         for endpoint, body in cases:
+            cpu_before = _cpu_seconds(process.pid)
+            started = time.perf_counter()
             rate = asyncio.run(bench_requests(url, token, endpoint, body, args.requests, args.connections))
-            print(f"{endpoint} {json.dumps(body)}: {rate:,.0f} requests/s")
+            wall = time.perf_counter() - started
+            cpu_after = _cpu_seconds(process.pid)
+            line = f"{endpoint} {json.dumps(body)}: {rate:,.0f} requests/s"
+            if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+                cpu = cpu_after - cpu_before
+                line += f" ({rate * wall / cpu:,.0f} per sandbox CPU second, busy {cpu / wall:.0%})"
+            print(line)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -212,7 +212,10 @@ def companies_list(sandbox: Sandbox, body: dict[str, Any]) -> Reply:
     }
     with_fields = "custom_fields" in includes(body)
     page_rows = sorted_page(rows, body, keys, "name")
-    return 200, {"data": [render.company(row, detail=False, custom_fields=with_fields) for row in page_rows]}
+    data = sandbox.state.company_json.rows(
+        page_rows, with_fields, lambda row: render.company(row, detail=False, custom_fields=with_fields)
+    )
+    return 200, {"data": data}
 
 
 def contacts_list(sandbox: Sandbox, body: dict[str, Any]) -> Reply:
@@ -239,7 +242,10 @@ def contacts_list(sandbox: Sandbox, body: dict[str, Any]) -> Reply:
     }
     with_fields = "custom_fields" in includes(body)
     page_rows = sorted_page(rows, body, keys, "name")
-    return 200, {"data": [render.contact(row, detail=False, custom_fields=with_fields) for row in page_rows]}
+    data = sandbox.state.contact_json.rows(
+        page_rows, with_fields, lambda row: render.contact(row, detail=False, custom_fields=with_fields)
+    )
+    return 200, {"data": data}
 
 
 def _lookup(table: dict[str, T], body: dict[str, Any], label: str) -> T:

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["HANDLERS"]
 
+LIST_INCLUDES = frozenset({"materials", "relates_to"})
+"""The includes that change a listed entry; any other value is ignored, as Teamleader does."""
+
 Handler = Callable[["Sandbox", dict[str, Any]], Reply]
 
 
@@ -55,9 +58,10 @@ def time_tracking_list(sandbox: Sandbox, body: dict[str, Any]) -> Reply:
     _, descending = sort_field(body, ("starts_on",), "starts_on")
     wanted = _time_filter(filters(body))
     size, number = page(body)
-    rows = list(islice(state.time_index.query(state.entries, wanted, descending, (number - 1) * size), size))
-    wanted_includes = includes(body)
-    return 200, {"data": [render.time_entry(entry, wanted_includes, detail=False) for entry in rows]}
+    rows = islice(state.time_index.query(state.entries, wanted, descending, (number - 1) * size), size)
+    variant = includes(body) & LIST_INCLUDES
+    data = state.entry_json.rows(rows, variant, lambda entry: render.time_entry(entry, variant, detail=False))
+    return 200, {"data": data}
 
 
 def time_tracking_info(sandbox: Sandbox, body: dict[str, Any]) -> Reply:

@@ -40,7 +40,7 @@ WEB = "https://focus.teamleader.eu"
 
 
 def iso(moment: datetime) -> str:
-    return moment.replace(microsecond=0).isoformat()
+    return moment.isoformat(timespec="seconds")
 
 
 def ref(value: Ref | None) -> dict[str, str] | None:

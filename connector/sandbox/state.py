@@ -1,7 +1,8 @@
 """The sandbox's in-memory Teamleader account: every record, its indexes, and record changes.
 
-All changes to companies, contacts and time entries go through the methods here, so indexes stay
-right and every change emits the webhook event Teamleader would send (teamleader-api.md §4.2).
+All changes to companies, contacts and time entries go through the methods here, so indexes and
+the records' pre-rendered JSON (`fragments`) stay right and every change emits the webhook event
+Teamleader would send (teamleader-api.md §4.2).
 Invoices have their own rules in `invoicing`.
 """
 
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from connector.sandbox.errors import ApiError
+from connector.sandbox.fragments import FragmentCache
 from connector.sandbox.model import (
     Company,
     Contact,
@@ -67,6 +69,9 @@ class SandboxState:
         self.invoices: dict[str, Invoice] = {}
         self.credit_notes: dict[str, CreditNote] = {}
         self.time_index = TimeIndex()
+        self.entry_json = FragmentCache()
+        self.company_json = FragmentCache()
+        self.contact_json = FragmentCache()
         self.on_event: EventSink = _ignore
 
     def emit(self, event_type: str, subject: Ref) -> None:
@@ -146,6 +151,7 @@ class SandboxState:
         updated.relates_to = self.relations(updated.subject)
         self.time_index.remove(current)
         self.entries[entry_id] = updated
+        self.entry_json.forget(entry_id)
         self.time_index.add(updated)
         self.emit("timeTracking.updated", ("timeTracking", entry_id))
         return updated
@@ -154,6 +160,7 @@ class SandboxState:
         current = self._get(self.entries, entry_id, "time tracking")
         self.time_index.remove(current)
         del self.entries[entry_id]
+        self.entry_json.forget(entry_id)
         self.emit("timeTracking.deleted", ("timeTracking", entry_id))
 
     def _check_entry(self, entry: TimeEntry) -> None:
@@ -177,12 +184,14 @@ class SandboxState:
         company = self._get(self.companies, company_id, "company")
         updated = _apply(company, changes, now, "company")
         self.companies[company_id] = updated
+        self.company_json.forget(company_id)
         self.emit("company.updated", ("company", company_id))
         return updated
 
     def delete_company(self, company_id: str) -> None:
         self._get(self.companies, company_id, "company")
         del self.companies[company_id]
+        self.company_json.forget(company_id)
         self.emit("company.deleted", ("company", company_id))
 
     def add_contact(self, contact: Contact) -> Contact:
@@ -198,12 +207,14 @@ class SandboxState:
             self._get(self.companies, company_id, "company")
         updated = _apply(contact, changes, now, "contact")
         self.contacts[contact_id] = updated
+        self.contact_json.forget(contact_id)
         self.emit("contact.updated", ("contact", contact_id))
         return updated
 
     def delete_contact(self, contact_id: str) -> None:
         self._get(self.contacts, contact_id, "contact")
         del self.contacts[contact_id]
+        self.contact_json.forget(contact_id)
         self.emit("contact.deleted", ("contact", contact_id))
 
     @staticmethod

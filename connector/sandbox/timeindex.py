@@ -82,14 +82,16 @@ class TimeIndex:
         """Yields the matching entries in start-time order (ties broken by id), after the first `skip`.
 
         When only start bounds filter, every indexed position in range matches, so a deep page
-        is reached by arithmetic instead of by walking (keeps a full sync's paging linear).
+        is reached by arithmetic instead of by walking (keeps a full sync's paging linear) and
+        no entry needs checking.
         """
         low = self._lower_bound(wanted)
         high = self._upper_bound(wanted)
         start = bisect_left(self._keys, (low, "")) if low is not None else 0
         stop = bisect_right(self._keys, (high, _MAX_ID)) if high is not None else len(self._keys)
         sets = self._candidate_sets(wanted)
-        if not sets and wanted.ended_after is None and wanted.ended_before is None:
+        window_is_answer = not sets and wanted.ended_after is None and wanted.ended_before is None
+        if window_is_answer:
             if descending:
                 stop -= skip
             else:
@@ -108,6 +110,9 @@ class TimeIndex:
             return
         window = range(stop - 1, start - 1, -1) if descending else range(start, stop)
         keys = self._keys
+        if window_is_answer:
+            yield from (entries[keys[position][1]] for position in window)
+            return
         for position in window:
             entry_id = keys[position][1]
             if all(entry_id in candidates for candidates in sets):
