@@ -13,8 +13,10 @@ The database carries the invariants that code paths might forget:
   provisional balance of every budget reads the pending entries, not every allocation.
 - `ledger_line` is append-only with a unique `source_key`, so a replayed decision cannot count
   twice. Amounts are integer cents, durations integer seconds; a balance is a SQL sum of lines,
-  never a stored figure. The covering index on (budget_id, amount_cents, seconds) lets that sum
-  be read for every budget without touching the table.
+  never a stored figure. The covering index on (budget_id, at, amount_cents, seconds) lets that
+  sum be read for every budget without touching the table, and serves a budget's lines by time
+  (statements, periods): one index where there were two, since every line written costs an
+  insert into each.
 - `ledger_line.period_index` is the period a line counts in for a renewing budget (issue 11),
   fixed when the line is written; NULL means "the period of its `at`" (and always for budgets
   that do not renew).
@@ -160,8 +162,13 @@ ledger_line = Table(
     Column("details", JSONDoc),
     Column("period_index", Integer),
 )
-Index("ix_ledger_line_balance", ledger_line.c.budget_id, ledger_line.c.amount_cents, ledger_line.c.seconds)
-Index("ix_ledger_line_budget_at", ledger_line.c.budget_id, ledger_line.c.at)
+Index(
+    "ix_ledger_line_budget_at",
+    ledger_line.c.budget_id,
+    ledger_line.c.at,
+    ledger_line.c.amount_cents,
+    ledger_line.c.seconds,
+)
 Index("ix_ledger_line_entry", ledger_line.c.time_entry_id)
 
 ledger_checkpoint = Table(
