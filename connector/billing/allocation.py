@@ -14,7 +14,7 @@ from connector.billing.budget import Budget, BudgetStatus
 from connector.billing.entries import BillingType, CustomerRef, TimeEntry
 from connector.billing.ledger import LedgerLine
 from connector.billing.rules import RuleMatch
-from connector.billing.valuation import Valuation
+from connector.billing.valuation import NeedsRate, Valuation
 
 __all__ = [
     "Allocation",
@@ -114,12 +114,15 @@ class Allocation:
 @dataclass(frozen=True)
 class Decision:
     """What must happen: the allocation to store (None: nothing) and the lines to append,
-    applied together in one transaction; `note` says why, for lists and logs."""
+    applied together in one transaction; `note` says why, for lists and logs. `value` is what
+    the entry is worth to the budget when the decision had to work it out anyway (a pending
+    entry's worth counts in the provisional balance), so it is not computed twice."""
 
     outcome: Outcome
     allocation: Allocation | None = None
     lines: tuple[LedgerLine, ...] = ()
     note: str = ""
+    value: Valuation | NeedsRate | None = None
 
     @property
     def changed(self) -> bool:

@@ -133,7 +133,7 @@ def _assign(budget: Budget, entry: TimeEntry, previous: Allocation | None, at: d
             return _subtract(budget, entry, previous, valuation, actor=f"rule:{match}", at=at, rule=match)
     note = valuation.explain() if isinstance(valuation, NeedsRate) else ""
     pending = _next(previous, budget, entry, AllocationState.PENDING, chosen_by_person=held_by_person)
-    return Decision(Outcome.PENDING, pending, note=note)
+    return Decision(Outcome.PENDING, pending, note=note, value=valuation)
 
 
 def _changes(old: Allocation, held: Valuation, entry: TimeEntry, new: Valuation) -> dict[str, Detail]:

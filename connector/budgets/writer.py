@@ -54,7 +54,7 @@ def _pending_value(p: Planned) -> tuple[tuple[int, int] | None, bool, int | None
     allocation = p.decision.allocation
     if allocation is None or allocation.state is not AllocationState.PENDING:
         return None, False, None
-    value = value_of(p.budget, p.entry)
+    value = p.decision.value if p.decision.value is not None else value_of(p.budget, p.entry)
     if isinstance(value, NeedsRate):
         return None, True, None
     assert isinstance(value, Valuation)
