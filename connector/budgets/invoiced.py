@@ -17,9 +17,20 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 
-from connector.billing import BillingType, Budget, Ineligible, TimeEntry, ineligibility
+from connector.billing import Budget, Ineligible, TimeEntry, ineligibility
 from connector.budgets.codec import ENTRY_FIELDS, entry_from_values
 from connector.budgets.reports import EntryRow, entry_rows
 from connector.budgets.repository import load_budgets
@@ -64,7 +75,11 @@ def _query(
 ) -> Select[Any]:
     e, a = time_entry, entry_allocation
     person = func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
-    held = exists().where(a.c.budget_id == budget.c.id, a.c.time_entry_id == e.c.id, a.c.state != "released")
+    # Written into the SQL, not bound: with a bound state, PostgreSQL's generic plan for the
+    # prepared statement guessed one live allocation and compared every row with all of them
+    # (7 s for 500 rows over 200,000 entries, against 0.1 s).
+    released = literal("released", literal_execute=True)
+    held = exists().where(a.c.budget_id == budget.c.id, a.c.time_entry_id == e.c.id, a.c.state != released)
     query = (
         select(budget.c.id, *_ENTRY_COLUMNS, person, work_type.c.name)
         .select_from(budget)
@@ -72,7 +87,7 @@ def _query(
         .outerjoin(tl_user, tl_user.c.id == e.c.user_id)
         .outerjoin(work_type, work_type.c.id == e.c.work_type_id)
         .where(
-            e.c.billing_type.in_([t.value for t in BillingType]),
+            e.c.billing_type.is_not(None),
             e.c.deleted_at.is_(None),
             e.c.started_on >= _shifted(budget.c.start_on, -1, dialect),
             or_(budget.c.end_on.is_(None), e.c.started_on <= _shifted(budget.c.end_on, 1, dialect)),
