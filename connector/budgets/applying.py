@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 from sqlalchemy.engine import URL
@@ -138,6 +139,14 @@ class _Budgets:
                 self.by_id[b.id] = b
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What a batch is decided from: its entries and the raw rows of their allocations."""
+
+    entries: dict[str, TimeEntry]
+    allocation_rows: list[tuple[Any, ...]]
+
+
 class EntryApplier:
     """Decides and stores, in batches; `decide` is `on_entry_synced` unless a caller re-evaluates.
 
@@ -225,7 +234,7 @@ class EntryApplier:
         for _attempt in range(_RETRIES):
             try:
                 with self._engine.begin() as conn:
-                    planned = self._plan(conn, [entry_id], cache, decide, budget_ids)
+                    planned = self._decide(self._read(conn, [entry_id], cache), cache, decide, budget_ids)
                     self._write(conn, planned, report)
                 return
             except (Lost, IntegrityError) as error:
@@ -238,21 +247,24 @@ class EntryApplier:
             hint="run `prepaid entries list` to see the entry; `prepaid budgets reconcile` retries",
         )
 
-    def _plan(
-        self, conn: Connection, ids: Sequence[str], cache: _Budgets, decide: Decide, only: set[str] | None
-    ) -> list[Planned]:
+    def _read(self, conn: Connection, ids: Sequence[str], cache: _Budgets) -> _Read:
+        """The entries, their allocations in any budget, and (into `cache`) the budgets concerned."""
         entries = entries_by_id(conn, ids)
         rows = allocation_rows(conn, list(entries))
-        holders = {row[0] for row in rows}
-        cache.load(conn, {e.customer for e in entries.values() if e.customer is not None}, holders)
+        cache.load(
+            conn, {e.customer for e in entries.values() if e.customer is not None}, {r[0] for r in rows}
+        )
+        return _Read(entries, rows)
+
+    def _decide(self, read: _Read, cache: _Budgets, decide: Decide, only: set[str] | None) -> list[Planned]:
         currencies = {b.id: b.unit.currency for b in cache.by_id.values()}
-        allocations = allocations_of(rows, currencies)
+        allocations = allocations_of(read.allocation_rows, currencies)
         held: dict[str, list[str]] = {}
         for budget_id, entry_id in allocations:
             held.setdefault(entry_id, []).append(budget_id)
         at = self._clock()
         planned: list[Planned] = []
-        for entry in entries.values():
+        for entry in read.entries.values():
             candidates = (
                 {b.id: b for b in cache.by_customer.get(entry.customer, [])} if entry.customer else {}
             )
@@ -273,10 +285,13 @@ class EntryApplier:
         only: set[str] | None,
         report: ApplyReport,
     ) -> None:
-        """Decide from a snapshot, then write in a short transaction that re-checks every
-        allocation's version: the write lock is held for the writing only."""
+        """Read in a short snapshot, decide outside any transaction, then write in a short
+        transaction that re-checks every allocation's version: the write lock is held for the
+        writing only, and no snapshot stays open long enough to hold up SQLite's checkpoints
+        (a WAL that cannot be reset grows, and every read then slows down)."""
         with snapshot(self._engine) as conn:
-            planned = self._plan(conn, ids, cache, decide, only)
+            read = self._read(conn, ids, cache)
+        planned = self._decide(read, cache, decide, only)
         with self._engine.begin() as conn:
             self._write(conn, planned, report)
 
