@@ -18,6 +18,7 @@ test checks that the checkpointed sum equals the plain sum over random appends a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from operator import itemgetter
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     Connection,
     Select,
     String,
@@ -38,6 +40,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from connector.billing import Allocation, Budget, BudgetStatus, CustomerRef, LedgerLine, TimeEntry
 from connector.budgets.codec import (
@@ -178,6 +181,12 @@ def update_budget(conn: Connection, b: Budget, *, expected_version: int, actor: 
 
 def entries_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, TimeEntry]:
     found: dict[str, TimeEntry] = {}
+    if conn.dialect.name == "postgresql":
+        wanted = _id_array()
+        query = select(*_ENTRY_COLUMNS).join(wanted, wanted.c.id == time_entry.c.id)
+        for row in conn.execute(query, {"ids": list(ids)}).all():
+            found[row[0]] = entry_from_values(row)
+        return found
     for part in chunks(ids):
         query = select(*_ENTRY_COLUMNS).where(time_entry.c.id.in_(list(part)))
         for row in conn.execute(query).all():
@@ -185,20 +194,19 @@ def entries_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, TimeEntry]:
     return found
 
 
-def allocation_rows(conn: Connection, entry_ids: Sequence[str]) -> list[tuple[Any, ...]]:
-    """The raw `ALLOCATION_FIELDS` of every allocation of these entries, in any budget.
+def _id_array() -> Any:
+    """On PostgreSQL, ids travel as one array parameter joined by the index: a long `IN` list
+    of parameters, once the statement is prepared, can be planned as a scan of the whole table
+    that compares every row with every id (measured: 3 s a query at 200,000 allocations, and
+    23 ms for each 900 time entries)."""
+    return func.unnest(bindparam("ids", type_=ARRAY(String))).table_valued("id").render_derived(name="wanted")
 
-    On PostgreSQL the ids travel as one array joined by the entry index: a long `IN` list of
-    parameters, once the statement is prepared, can be planned as a scan of the whole table that
-    compares every row with every id (measured: 3 s a query at 200,000 allocations).
-    """
+
+def allocation_rows(conn: Connection, entry_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The raw `ALLOCATION_FIELDS` of every allocation of these entries, in any budget."""
     rows: list[tuple[Any, ...]] = []
     if conn.dialect.name == "postgresql":
-        wanted = (
-            func.unnest(bindparam("ids", type_=ARRAY(String)))
-            .table_valued("id")
-            .render_derived(name="wanted")
-        )
+        wanted = _id_array()
         query = select(*_ALLOCATION_COLUMNS).join(wanted, wanted.c.id == entry_allocation.c.time_entry_id)
         rows.extend(conn.execute(query, {"ids": list(entry_ids)}).all())
         return rows
@@ -229,23 +237,32 @@ def load_allocations(
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """One driver-level `executemany` on SQLite for rows with the same keys (PostgreSQL keeps
-    SQLAlchemy's batched "insertmanyvalues", which is already fast there).
+    """Insert rows with the same keys in one driver-level operation, past SQLAlchemy's per-row work.
 
     SQLAlchemy's per-row parameter processing costs more than the insert itself at a million
-    rows; the statement is compiled once and each column's own bind processor (UTC datetimes,
-    JSON, booleans) is applied here, so the stored values are exactly what `insert()` stores.
-    Only the columns that have a processor are touched, and a value identical to the previous
-    one (the batch's shared timestamp) is not processed again: processors are pure.
+    rows, so each column's own bind processor (UTC datetimes, JSON) is applied here and the
+    stored values are exactly what `insert()` stores. SQLite then takes one `executemany`;
+    PostgreSQL takes a COPY, which costs a fraction of as many INSERT statements even
+    pipelined. A unique key already taken raises SQLAlchemy's `IntegrityError` either way, and
+    the caller's transaction rolls back the whole batch.
     """
     if not rows:
         return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), list(rows))
-        return
     keys = list(rows[0].keys())
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, keys, _processed(conn, table, keys, rows))
+        return
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
     order = list(compiled.positiontup or ())
+    conn.exec_driver_sql(str(compiled), [tuple(values) for values in _processed(conn, table, order, rows)])
+
+
+def _processed(
+    conn: Connection, table: Table, order: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[list[Any]]:
+    """The rows' values in `order`, through each column's bind processor. Only the columns that
+    have one are touched, and a value identical to the previous one (the batch's shared
+    timestamp) is not processed again: processors are pure."""
     processed = [
         (index, processor)
         for index, key in enumerate(order)
@@ -266,7 +283,28 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
             if raw is not last_raw:
                 last_raw, last = raw, processor(raw)
             values[index] = last
-    conn.exec_driver_sql(str(compiled), [tuple(values) for values in params])
+    return params
+
+
+def _copy(conn: Connection, table: Table, keys: Sequence[str], params: Sequence[list[Any]]) -> None:
+    """PostgreSQL's COPY FROM STDIN on the connection's own transaction (psycopg 3). JSON
+    documents go as their text: psycopg adapts a dict for a parameter, not in a COPY row."""
+    documents = [i for i, key in enumerate(keys) if isinstance(table.c[key].type, JSON)]
+    if documents:
+        for values in params:
+            for i in documents:
+                if values[i] is not None:
+                    values[i] = json.dumps(values[i])
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
+    driver = conn.connection.driver_connection
+    assert driver is not None, "an open connection has its driver connection"
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for values in params:
+                copy.write_row(values)
+    except conn.dialect.dbapi.IntegrityError as error:  # type: ignore[union-attr]
+        raise IntegrityError(sql, None, error) from error
 
 
 def insert_allocations(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
