@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, select
+from sqlalchemy import Engine, create_engine, select
 from support.sandbox_copy import assert_copy_equals_sandbox
 
 from connector.storage.tables.sync import sync_checkpoint
@@ -21,17 +21,13 @@ from connector.sync.source import MAX_PAGE_SIZE
 ENTRIES = 3000
 
 
-def _checkpoint_page(url: str) -> tuple[str, int] | None:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(
-                select(sync_checkpoint.c.state, sync_checkpoint.c.cursor).where(
-                    sync_checkpoint.c.resource == "time_entries"
-                )
-            ).first()
-    finally:
-        engine.dispose()
+def _checkpoint_page(engine: Engine) -> tuple[str, int] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(sync_checkpoint.c.state, sync_checkpoint.c.cursor).where(
+                sync_checkpoint.c.resource == "time_entries"
+            )
+        ).first()
     return (row.state, int((row.cursor or {}).get("page", 0))) if row else None
 
 
@@ -43,7 +39,9 @@ def test_killed_full_sync_resumes_without_refetching(
     settings = stack.settings
     httpx.post(
         f"{sandbox.url}/_sandbox/faults",
-        json={"rules": [{"endpoint": "timeTracking.list", "kind": "latency", "latency": 0.05}]},
+        # slow enough pages that the poll below sees the checkpoint well before the last page,
+        # even on a loaded machine (at least 11 pages, over 2 s, are left when it kills)
+        json={"rules": [{"endpoint": "timeTracking.list", "kind": "latency", "latency": 0.2}]},
         timeout=10,
     ).raise_for_status()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREPAID_")}
@@ -69,9 +67,10 @@ def test_killed_full_sync_resumes_without_refetching(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
+    watcher = create_engine(settings.resolved_database_url)
     try:
         while time.monotonic() < deadline:
-            seen = _checkpoint_page(settings.resolved_database_url)
+            seen = _checkpoint_page(watcher)
             if seen and seen[1] >= kill_after:
                 break
             assert process.poll() is None, "the sync finished before it could be killed"
@@ -79,7 +78,8 @@ def test_killed_full_sync_resumes_without_refetching(
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=10)
-    state, page = _checkpoint_page(settings.resolved_database_url) or ("", 0)
+    state, page = _checkpoint_page(watcher) or ("", 0)
+    watcher.dispose()
     assert state == "running" and page >= kill_after
     httpx.delete(f"{sandbox.url}/_sandbox/faults", timeout=10).raise_for_status()
     httpx.delete(f"{sandbox.url}/_sandbox/requests", timeout=10).raise_for_status()
