@@ -12,7 +12,7 @@ free. A large call is split by customer over several processes (`connector.budge
 `reconcile_ids` finds what a crash between the sync's commit and this call left behind: entries
 whose revision differs from what their allocation saw, and entries of budgeted customers that no
 allocation has seen at all. A call that appended many lines ends by moving the ledger checkpoints
-up (see `connector.budgets.repository`), so listing balances stays cheap.
+up (see `connector.budgets.balance_queries`), so listing balances stays cheap.
 """
 
 from __future__ import annotations
@@ -40,14 +40,9 @@ from connector.billing import (
     TimeEntry,
     on_entry_synced,
 )
-from connector.budgets.repository import (
-    allocation_rows,
-    allocations_of,
-    checkpoint_if_behind,
-    chunks,
-    entries_by_id,
-    load_budgets,
-)
+from connector.budgets.balance_queries import checkpoint_if_behind
+from connector.budgets.budget_queries import load_budgets
+from connector.budgets.entry_reads import allocation_rows, allocations_of, chunks, entries_by_id
 from connector.budgets.sharding import run_shares, split_by_key
 from connector.budgets.thresholds import Crossing, after_change
 from connector.budgets.writer import Lost, Planned, write_decisions

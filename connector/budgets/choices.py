@@ -29,9 +29,10 @@ from connector.billing import (
     subtract,
     undo,
 )
+from connector.budgets.budget_queries import load_budgets
+from connector.budgets.entry_reads import entries_by_id, load_allocations
 from connector.budgets.errors import BudgetNotFound, EntriesNotFound
 from connector.budgets.invoiced import INVOICED, settled_in_teamleader, settled_note
-from connector.budgets.repository import entries_by_id, load_allocations, load_budgets
 from connector.budgets.writer import Planned
 from connector.storage.tables.budgets import entry_allocation, ledger_line
 from connector.storage.tables.sync import time_entry

@@ -21,7 +21,7 @@ from connector.billing import (
     CustomerType,
     parse_budgets_file,
 )
-from connector.budgets.repository import load_budgets
+from connector.budgets.budget_queries import load_budgets
 from connector.budgets.service import BudgetsService
 from connector.storage.tables.sync import company, contact
 

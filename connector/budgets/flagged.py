@@ -17,9 +17,11 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from connector.billing import AllocationState, Budget, ChoiceRefused, Decision, keep_flagged, undo
+from connector.budgets.balance_queries import balances
+from connector.budgets.budget_queries import load_budgets
 from connector.budgets.choices import ChoiceResult, outcomes
+from connector.budgets.entry_reads import entries_by_id, load_allocations
 from connector.budgets.errors import ChoiceLost, EntriesNotFound
-from connector.budgets.repository import balances, entries_by_id, load_allocations, load_budgets
 from connector.budgets.thresholds import after_change, measure_of
 from connector.budgets.writer import Lost, Planned, write_decisions
 from connector.storage.tables.budgets import entry_allocation

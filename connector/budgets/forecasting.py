@@ -4,24 +4,32 @@ Per budget, `connector.billing.forecast` gives the crossing date, the zero date 
 top-up from the recent burn rate. The calendar carries that projection on over a horizon: each
 expected top-up credits the budget, the burn goes on, and the next crossing gives the next
 top-up, within the same guardrails the invoice worker applies (end-of-budget horizon, monthly
-cap). A top-up that would leave the balance below its threshold ends the projection for that
-budget, since no new crossing would follow it. Nothing is written: these are reads and arithmetic.
+cap, counting what was already invoiced this month). A top-up that would leave the balance below
+its threshold ends the projection for that budget, since no new crossing would follow it.
+
+A guardrail holding the budget's top-ups now (`connector.budgets.topup_hold`: an open top-up,
+paused after failures, the monthly cap, the end near) withdraws the forecast's next top-up and
+empties its projection, so no view promises a top-up that the worker would refuse; the forecast
+names the hold instead. Nothing is written: these are reads and arithmetic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from sqlalchemy import Connection
 
 from connector.billing import Budget, BudgetStatus, Forecast, Money, ReplenishMode, forecast, topup_amount
+from connector.billing.forecast import DEFAULT_WINDOW_DAYS, under_hold
+from connector.budgets.budget_queries import load_budgets
 from connector.budgets.reports import BalanceRow, balance_rows, lines_of
-from connector.budgets.repository import load_budgets
+from connector.budgets.topup_hold import TopupHold, topup_hold
+from connector.invoicing.outbox import invoiced_this_month
 
-__all__ = ["BudgetForecast", "CashIn", "cash_in_calendar", "forecast_all"]
+__all__ = ["BudgetForecast", "CashIn", "HeldForecast", "cash_in_calendar", "forecast_all", "held_forecast"]
 
 _MAX_TOPUPS_PER_BUDGET = 100
 
@@ -36,14 +44,37 @@ class CashIn:
     amount: Money
 
 
+@dataclass(frozen=True, slots=True)
+class HeldForecast:
+    """A budget's forecast as the guardrails let it stand, and what holds its top-ups now.
+
+    `hold` is the budget's hold today (its page's banner); `topup_held` is that hold when it
+    withdrew the forecast's next top-up. They differ only for the monthly cap when the crossing
+    falls in a later month, whose fresh cap lets the top-up stand.
+    """
+
+    forecast: Forecast
+    hold: TopupHold | None
+
+    @property
+    def topup_held(self) -> TopupHold | None:
+        return self.hold if self.forecast.topup_held is not None else None
+
+
 @dataclass(frozen=True)
 class BudgetForecast:
-    """One budget's figures today and what its recent burn predicts."""
+    """One budget's figures today, what its recent burn predicts, and what holds its top-ups."""
 
     budget: Budget
     row: BalanceRow
     forecast: Forecast
     topups: tuple[CashIn, ...]
+    hold: TopupHold | None = None
+
+    @property
+    def topup_held(self) -> TopupHold | None:
+        """The hold that withdrew the next top-up, if one did."""
+        return self.hold if self.forecast.topup_held is not None else None
 
 
 def _days_below(balance: int, level: int, burn: Decimal) -> int:
@@ -56,14 +87,34 @@ def _month(day: date) -> tuple[int, int]:
     return day.year, day.month
 
 
-def project_topups(b: Budget, fc: Forecast, *, today: date, until: date) -> tuple[CashIn, ...]:
-    """Expected top-ups from `today` to `until` (inclusive) at the forecast's burn rate."""
-    if fc.no_recent_burn or b.replenish.mode is not ReplenishMode.AUTO:
+def _month_start(b: Budget, now: datetime) -> datetime:
+    local = now.astimezone(b.zone)
+    return datetime.combine(local.date().replace(day=1), time(0), tzinfo=b.zone)
+
+
+def held_forecast(
+    conn: Connection, b: Budget, *, settled: int, now: datetime, window_days: int = DEFAULT_WINDOW_DAYS
+) -> HeldForecast:
+    """`b`'s forecast as of `now` (its local day), with the next top-up withdrawn while a guardrail
+    holds it; `settled` is the balance in the budget's measure, as `topup_hold` takes it."""
+    today = now.astimezone(b.zone).date()
+    hold = topup_hold(conn, b, settled=settled, now=now)
+    fc = forecast(b, lines_of(conn, b), today=today, window_days=window_days)
+    return HeldForecast(under_hold(b, fc, None if hold is None else hold.reason, today=today), hold)
+
+
+def project_topups(
+    b: Budget, fc: Forecast, *, today: date, until: date, invoiced_this_month: int = 0
+) -> tuple[CashIn, ...]:
+    """Expected top-ups from `today` to `until` (inclusive) at the forecast's burn rate; none while
+    a hold withdrew the next one. `invoiced_this_month` (in the budget's measure) counts against
+    the monthly cap of `today`'s month."""
+    if fc.no_recent_burn or fc.topup_held is not None or b.replenish.mode is not ReplenishMode.AUTO:
         return ()
     burn, threshold = fc.burn_per_day, b.threshold_measure
     guard = b.guardrails
     cap = None if guard.monthly_cap is None else b.unit.measure(guard.monthly_cap)
-    per_month: dict[tuple[int, int], int] = {}
+    per_month: dict[tuple[int, int], int] = {_month(today): invoiced_this_month}
     balance, day = fc.balance, today
     found: list[CashIn] = []
     while len(found) < _MAX_TOPUPS_PER_BUDGET:
@@ -96,7 +147,8 @@ def forecast_all(
     window_days: int = 30,
     budget_ids: Sequence[str] | None = None,
 ) -> list[BudgetForecast]:
-    """Every active budget's forecast and expected top-ups over the next `horizon_days`."""
+    """Every active budget's forecast and expected top-ups over the next `horizon_days`, with
+    the hold (if any) that keeps a top-up from being promised."""
     moment = now or datetime.now(UTC)
     budgets = [
         b
@@ -106,10 +158,19 @@ def forecast_all(
     rows = {r.budget_id: r for r in balance_rows(conn, [b.id for b in budgets])}
     result = []
     for b in sorted(budgets, key=lambda x: x.id):
-        today = moment.astimezone(b.zone).date()
-        fc = forecast(b, lines_of(conn, b), today=today, window_days=window_days)
-        topups = project_topups(b, fc, today=today, until=today + timedelta(days=horizon_days))
-        result.append(BudgetForecast(b, rows[b.id], fc, topups))
+        today, row = moment.astimezone(b.zone).date(), rows[b.id]
+        held = held_forecast(conn, b, settled=row.settled, now=moment, window_days=window_days)
+        invoiced = 0
+        if held.forecast.next_topup is not None and b.guardrails.monthly_cap is not None:
+            invoiced = invoiced_this_month(conn, b.id, _month_start(b, moment), hours=b.unit.is_hours)
+        topups = project_topups(
+            b,
+            held.forecast,
+            today=today,
+            until=today + timedelta(days=horizon_days),
+            invoiced_this_month=invoiced,
+        )
+        result.append(BudgetForecast(b, row, held.forecast, topups, held.hold))
     return result
 
 

@@ -31,9 +31,9 @@ from sqlalchemy import (
 )
 
 from connector.billing import Budget, Ineligible, TimeEntry, ineligibility
-from connector.budgets.codec import ENTRY_FIELDS, entry_from_values
+from connector.budgets.budget_queries import load_budgets
+from connector.budgets.entry_codec import ENTRY_FIELDS, entry_from_values
 from connector.budgets.reports import EntryRow, entry_rows
-from connector.budgets.repository import load_budgets
 from connector.storage.tables.budgets import budget, entry_allocation
 from connector.storage.tables.sync import time_entry, tl_user, work_type
 

@@ -16,9 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.billing import Budget, LineKind
 from connector.billing.ledger import unit_line
-from connector.budgets.codec import line_values
+from connector.budgets.budget_queries import load_budgets
+from connector.budgets.entry_codec import line_values
 from connector.budgets.reports import customer_names
-from connector.budgets.repository import load_budgets
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.invoicing import topup
 

@@ -26,8 +26,8 @@ from connector.billing import (
     UnitKind,
     forecast,
 )
+from connector.budgets.balance_queries import balances, pending_values
 from connector.budgets.periods import line_day
-from connector.budgets.repository import balances, pending_values
 from connector.storage.tables.budgets import budget, entry_allocation, ledger_line
 from connector.storage.tables.sync import company, contact, time_entry, tl_user, work_type
 

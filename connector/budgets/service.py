@@ -27,15 +27,11 @@ from connector.billing import (
 )
 from connector.billing import ChoiceRefused as DomainChoiceRefused
 from connector.budgets.applying import ApplyReport, EntryApplier, reconcile_ids
+from connector.budgets.balance_queries import balances
+from connector.budgets.budget_queries import insert_budget, load_budgets, update_budget
+from connector.budgets.bulk_writes import insert_lines
 from connector.budgets.choices import Choice, ChoiceResult, Selection, outcomes, plan_choice
 from connector.budgets.errors import BudgetChanged, BudgetConflict, BudgetNotFound, ChoiceLost
-from connector.budgets.repository import (
-    balances,
-    insert_budget,
-    insert_lines,
-    load_budgets,
-    update_budget,
-)
 from connector.budgets.thresholds import Crossing, after_change, measure_of
 from connector.budgets.writer import Lost, write_decisions
 from connector.invoicing.notify import Notifier

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from connector.billing import Budget, ReplenishMode, crossed, topup_amount, topup_blocked
-from connector.budgets.repository import balances
+from connector.budgets.balance_queries import balances
 from connector.invoicing.outbox import consecutive_failures, invoiced_this_month, plan_topup
 
 __all__ = ["Crossing", "after_change", "measure_of"]

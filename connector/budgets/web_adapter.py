@@ -17,9 +17,11 @@ from sqlalchemy import Connection, case, func, select
 
 from connector.billing import Balance, Budget, Money, fifo_funding
 from connector.billing import ChoiceRefused as DomainRefused
+from connector.budgets.budget_queries import load_budgets
 from connector.budgets.choices import Choice, Selection
 from connector.budgets.errors import BudgetNotFound, ChoiceLost, EntriesNotFound
 from connector.budgets.flagged import FlagChoice, resolve_flagged
+from connector.budgets.forecasting import held_forecast
 from connector.budgets.invoiced import INVOICED, listed_entries
 from connector.budgets.periods import PeriodFigures, period_figures
 from connector.budgets.reports import (
@@ -28,14 +30,12 @@ from connector.budgets.reports import (
     balance_rows,
     customer_names,
     entry_rows,
-    forecast_of,
     ledger_rows,
     lines_of,
     statement_data,
 )
-from connector.budgets.repository import load_budgets
 from connector.budgets.service import BudgetsService
-from connector.budgets.topup_hold import topup_hold
+from connector.budgets.topup_hold import TopupHold
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.invoicing import OPEN_TOPUP_STATUSES, topup
 from connector.storage.tables.sync import sync_checkpoint
@@ -67,6 +67,10 @@ def _quantity(row: BalanceRow, measure: int) -> Decimal:
     if row.unit.value == "hours":
         return Decimal(measure) / _HOUR
     return Money.from_cents(measure, row.currency).amount
+
+
+def _hold_view(hold: TopupHold | None) -> TopupHoldView | None:
+    return None if hold is None else TopupHoldView(hold.code, hold.reason.value, hold.detail)
 
 
 def _topup_view(r: Any) -> TopupView:
@@ -267,12 +271,10 @@ class BudgetsWebAdapter:
             for line in lines:
                 running += line["seconds"] if b.unit.is_hours else line["amount_cents"]
                 by_day[line["at"].astimezone(b.zone).date()] = b.unit.quantity(running)
-            now = datetime.now(UTC)
-            fc = forecast_of(conn, b, today=now.astimezone(b.zone).date())
             entries = [self._entry_view(b, r) for r in listed_entries(conn, budget_id=budget_id)]
-            measure = b.unit.measure(row.settled)
-            hold = topup_hold(conn, b, settled=measure, now=now)
-            forecast = Forecast()
+            held = held_forecast(conn, b, settled=b.unit.measure(row.settled), now=datetime.now(UTC))
+            fc = held.forecast
+            forecast = Forecast(topup_held=_hold_view(held.topup_held))
             if not fc.no_recent_burn:
                 forecast = Forecast(
                     burn_per_day=b.unit.quantity(int(fc.burn_per_day)),
@@ -280,6 +282,7 @@ class BudgetsWebAdapter:
                     zero_date=fc.zero_date,
                     next_topup_date=fc.next_topup_date,
                     next_topup_amount=fc.next_topup.amount.amount if fc.next_topup else None,
+                    topup_held=forecast.topup_held,
                 )
             topups = tuple(
                 _topup_view(r)
@@ -297,7 +300,7 @@ class BudgetsWebAdapter:
                 topups=topups,
                 excluded=tuple(e for e in entries if e.state is EntryState.EXCLUDED),
                 invoiced=tuple(e for e in entries if e.state is EntryState.INVOICED),
-                topup_hold=None if hold is None else TopupHoldView(hold.code, hold.reason.value, hold.detail),
+                topup_hold=_hold_view(held.hold),
             )
 
     def statement(self, budget_id: str, period: StatementPeriod) -> Statement:

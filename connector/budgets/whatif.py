@@ -41,9 +41,10 @@ from connector.billing import (
     topup_blocked,
     value_of,
 )
+from connector.budgets.budget_queries import load_budgets
+from connector.budgets.entry_reads import entries_by_id, load_allocations
 from connector.budgets.errors import BudgetNotFound
 from connector.budgets.reports import lines_of
-from connector.budgets.repository import entries_by_id, load_allocations, load_budgets
 from connector.errors import UserInputError
 from connector.storage.tables.budgets import entry_allocation
 from connector.storage.tables.sync import time_entry

@@ -28,9 +28,9 @@ from connector.billing import (
     Valuation,
     value_of,
 )
-from connector.budgets.codec import allocation_values, exact_cents, line_values, rate_cents
+from connector.budgets.bulk_writes import insert_allocations, insert_line_rows, update_allocations
+from connector.budgets.entry_codec import allocation_values, exact_cents, line_values, rate_cents
 from connector.budgets.periods import stamp_periods
-from connector.budgets.repository import insert_allocations, insert_line_rows, update_allocations
 
 __all__ = ["Lost", "Planned", "write_decisions"]
 

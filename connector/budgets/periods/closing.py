@@ -27,11 +27,12 @@ from connector.billing import (
     grant_line,
     nth_period,
 )
-from connector.budgets.codec import line_values
+from connector.budgets.budget_queries import load_budgets
+from connector.budgets.bulk_writes import insert_line_rows
+from connector.budgets.entry_codec import line_values
 from connector.budgets.errors import BudgetNotFound
 from connector.budgets.periods.placement import period_label, renews
 from connector.budgets.periods.queries import counted_through, last_closed, measure_column
-from connector.budgets.repository import insert_line_rows, load_budgets
 from connector.budgets.thresholds import after_change
 from connector.errors import PrepaidError
 from connector.invoicing.outbox import plan_topup

@@ -21,7 +21,7 @@ The database carries the invariants that code paths might forget:
   fixed when the line is written; NULL means "the period of its `at`" (and always for budgets
   that do not renew).
 - `ledger_checkpoint` holds, per budget, the sum of its lines up to `upto_line_id`: a derived,
-  re-computable subtotal of immutable lines (see `connector.budgets.repository.balances`), so
+  re-computable subtotal of immutable lines (see `connector.budgets.balance_queries.balances`), so
   listing every balance reads the subtotals and only the lines appended since.
 """
 

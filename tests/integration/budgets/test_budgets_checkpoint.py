@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from connector.billing import CustomerRef, CustomerType
-from connector.budgets.repository import balances, checkpoint_if_behind, insert_budget, refresh_checkpoints
+from connector.budgets.balance_queries import balances, checkpoint_if_behind, refresh_checkpoints
+from connector.budgets.budget_queries import insert_budget
 from connector.storage import create_db_engine
 from connector.storage.tables.budgets import ledger_checkpoint, ledger_line
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from connector.billing import BudgetSpec, CustomerRef, CustomerType, parse_budgets_file
-from connector.budgets.codec import budget_from_row, budget_values, rule_criteria, rule_from_criteria
+from connector.budgets.budget_codec import budget_from_row, budget_values, rule_criteria, rule_from_criteria
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "budgets.example.toml"
 SPECS = parse_budgets_file(EXAMPLE.read_text(encoding="utf-8"), str(EXAMPLE))
