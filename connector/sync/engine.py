@@ -8,6 +8,12 @@
 
 Only one sync runs at a time per database (a lock that dies with its process); a second caller
 gets `SyncBusy`.
+
+Changed time entries are handed on (to the budgets) in runs of up to `HAND_ON_EVERY` ids and at
+the end of each stream, not page by page: applying costs about 40 % less per entry in large
+calls, and a first full sync of a million entries is one large apply shared between processes
+instead of ten thousand small ones. Entries a killed sync stored but did not hand on are found
+by the budgets' reconciliation (`prepaid reconcile`, scheduled), as after any crash.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ Progress = Callable[[str, int], None]
 Clock = Callable[[], datetime]
 _LOCK = "sync"
 _OVERLAP = timedelta(minutes=2)
+HAND_ON_EVERY = 50_000
 
 
 class SyncBusy(PrepaidError):
@@ -165,22 +172,31 @@ class SyncEngine:
         report.resources.append(stats)
         began, calls_before = time.monotonic(), self._source.api_calls
         page, previous_first = first_page, None
-        while True:
-            request = (
-                {**body, "page": {"size": MAX_PAGE_SIZE, "number": page}} if resource.paginated else body
-            )
-            rows = list(data_of(self._source.call(resource.operation, request)) or [])
-            if rows and previous_first is not None and rows[0].get("id") == previous_first:
-                break
-            previous_first = rows[0].get("id") if rows else None
-            changed = self._write_page(resource, rows, stats, report, run_id, page)
-            if resource is TIME_ENTRIES:
-                self._notify(changed, report)
-            if progress:
-                progress(resource.name, len(rows))
-            if not resource.paginated or len(rows) < MAX_PAGE_SIZE:
-                break
-            page += 1
+        changed_entries: list[str] = []
+        try:
+            while True:
+                request = (
+                    {**body, "page": {"size": MAX_PAGE_SIZE, "number": page}} if resource.paginated else body
+                )
+                rows = list(data_of(self._source.call(resource.operation, request)) or [])
+                if rows and previous_first is not None and rows[0].get("id") == previous_first:
+                    break
+                previous_first = rows[0].get("id") if rows else None
+                changed = self._write_page(resource, rows, stats, report, run_id, page)
+                if resource is TIME_ENTRIES:
+                    changed_entries.extend(changed)
+                    if len(changed_entries) >= HAND_ON_EVERY:
+                        self._notify(changed_entries, report)
+                        changed_entries = []
+                if progress:
+                    progress(resource.name, len(rows))
+                if not resource.paginated or len(rows) < MAX_PAGE_SIZE:
+                    break
+                page += 1
+        except Exception:
+            self._notify(changed_entries, report)
+            raise
+        self._notify(changed_entries, report)
         stats.api_calls = self._source.api_calls - calls_before
         record_sync(resource.name)
         stats.seconds = round(time.monotonic() - began, 3)
