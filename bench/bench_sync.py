@@ -2,8 +2,10 @@
 
 The sandbox runs in its own process (seeded with `--entries` time entries), the sync in this one
 on a fresh SQLite file, so neither steals the other's interpreter. With `--rate-limit 200` the
-sandbox enforces Teamleader's real limit and the client paces itself under it.
-Run: `.venv/bin/python bench/bench_sync.py [--entries 100000] [--rate-limit 0]`.
+sandbox enforces Teamleader's real limit and the client paces itself under it. With `--budgets`
+every company gets an auto budget first, so the figure includes applying the rules to every
+synced entry, as a first full sync of an agency with budgets does.
+Run: `.venv/bin/python bench/bench_sync.py [--entries 100000] [--rate-limit 0] [--budgets]`.
 """
 
 from __future__ import annotations
@@ -17,12 +19,24 @@ import sys
 import tempfile
 import time
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from connector.bootstrap import bootstrap
+from connector.billing import (
+    Budget,
+    BudgetUnit,
+    CustomerRef,
+    CustomerType,
+    Money,
+    SubtractionMode,
+    SubtractionRule,
+    ValuationSettings,
+)
+from connector.bootstrap import Container, bootstrap
 from connector.settings import Settings
 from connector.storage.token_store import TokenStore
 from connector.teamleader import TeamleaderOAuth
@@ -71,10 +85,31 @@ def _start_sandbox(entries: int, rate_limit: int) -> tuple[subprocess.Popen[byte
     raise SystemExit("the sandbox did not start")
 
 
+def _budget_every_company(container: Container, companies: list[dict[str, Any]]) -> None:
+    service = container.budgets()
+    for n, company in enumerate(companies):
+        service.create(
+            Budget(
+                id=f"bench-{n}",
+                customer=CustomerRef(CustomerType.COMPANY, company["id"]),
+                name=f"Prepaid {company.get('name', n)}",
+                unit=BudgetUnit.money("EUR"),
+                start=date(2024, 1, 1),
+                valuation=ValuationSettings(default_rate=Money(Decimal("90"), "EUR")),
+                mode=SubtractionMode.AUTO,
+                rules=(SubtractionRule("billable", invoiceable=True),),
+                threshold=Decimal("500"),
+                opening_balance=Decimal("100000"),
+            ),
+            actor="bench",
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--rate-limit", type=int, default=0, help="sandbox limit per minute; 0 = off")
+    parser.add_argument("--budgets", action="store_true", help="an auto budget for every company first")
     args = parser.parse_args()
     process, url = _start_sandbox(args.entries, args.rate_limit)
     try:
@@ -96,6 +131,8 @@ def main() -> None:
             code = parse_qs(urlparse(location).query)["code"][0]
             TokenStore.from_settings(settings, container.engine).save_authorized(oauth.exchange_code(code))
             state = httpx.get(f"{url}/_sandbox/state?entries=0", timeout=60).json()
+            if args.budgets:
+                _budget_every_company(container, state["companies"])
             httpx.delete(f"{url}/_sandbox/requests")
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             started = time.perf_counter()
@@ -122,8 +159,9 @@ def main() -> None:
         n for endpoint, n in counts.items() if "oauth2" not in endpoint and endpoint != "rate_limited"
     )
     limit = f"{args.rate_limit}/min" if args.rate_limit else "off"
+    budgets = f", {len(state['companies'])} auto budgets" if args.budgets else ""
     print(
-        f"full sync, {state['entry_count']:,} time entries, rate limit {limit}: {rows:,} rows in "
+        f"full sync, {state['entry_count']:,} time entries{budgets}, rate limit {limit}: {rows:,} rows in "
         f"{seconds:.1f} s = {rows / seconds:,.0f} rows/s; API calls {calls} (minimum {minimum}, "
         f"429s {counts.get('rate_limited', 0)}); peak RSS {rss_peak / 1024:.0f} MiB "
         f"(+{(rss_peak - rss_before) / 1024:.0f} MiB during the sync)"
