@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 schema: $(STAMP)
-	$(BIN)/python scripts/regenerate_schema.py $(MESSAGE)
+	$(BIN)/python scripts/regenerate_schema.py "$(MESSAGE)"
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable > requirements.lock

@@ -36,7 +36,7 @@ from connector.budgets.reports import (
 )
 from connector.budgets.service import BudgetsService
 from connector.budgets.topup_hold import TopupHold
-from connector.storage.tables.budgets import ledger_line
+from connector.storage.tables.budgets import CREDITING, ledger_line
 from connector.storage.tables.invoicing import OPEN_TOPUP_STATUSES, topup
 from connector.storage.tables.sync import sync_checkpoint
 from connector.web.ports import ChoiceRefused, UnknownBudget, UnknownEntries
@@ -160,11 +160,15 @@ class BudgetsWebAdapter:
         rows = [r for r in balance_rows(conn, ids) if not active_only or r.status == "active"]
         keys = [tuple(r.customer.split(":", 1)) for r in rows]
         names = customer_names(conn, [(k[0], k[1]) for k in keys])
-        credited_query = select(
-            ledger_line.c.budget_id,
-            func.sum(case((ledger_line.c.amount_cents > 0, ledger_line.c.amount_cents), else_=0)),
-            func.sum(case((ledger_line.c.seconds > 0, ledger_line.c.seconds), else_=0)),
-        ).group_by(ledger_line.c.budget_id)
+        credited_query = (
+            select(
+                ledger_line.c.budget_id,
+                func.sum(case((ledger_line.c.amount_cents > 0, ledger_line.c.amount_cents), else_=0)),
+                func.sum(case((ledger_line.c.seconds > 0, ledger_line.c.seconds), else_=0)),
+            )
+            .where(CREDITING)
+            .group_by(ledger_line.c.budget_id)
+        )
         credited = {b: (int(c or 0), int(s or 0)) for b, c, s in conn.execute(credited_query)}
         open_topups = {
             r.budget_id: _topup_view(r)

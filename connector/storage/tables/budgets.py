@@ -16,7 +16,9 @@ The database carries the invariants that code paths might forget:
   never a stored figure. The covering index on (budget_id, at, amount_cents, seconds) lets that
   sum be read for every budget without touching the table, and serves a budget's lines by time
   (statements, periods): one index where there were two, since every line written costs an
-  insert into each.
+  insert into each. The lines that add to a budget (opening, credits, reversals) are few
+  among the subtractions; a partial index holds only them (`CREDITING`), so "how much was ever
+  credited" per budget, which the dashboard shows, reads a few rows and not the whole ledger.
 - `ledger_line.period_index` is the period a line counts in for a renewing budget (issue 11),
   fixed when the line is written; NULL means "the period of its `at`" (and always for budgets
   that do not renew).
@@ -39,11 +41,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    or_,
 )
 
 from connector.storage.tables.base import JSONDoc, UTCDateTime, metadata
 
-__all__ = ["budget", "budget_rule", "entry_allocation", "ledger_checkpoint", "ledger_line"]
+__all__ = ["CREDITING", "budget", "budget_rule", "entry_allocation", "ledger_checkpoint", "ledger_line"]
 
 AutoId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -170,6 +173,15 @@ Index(
     ledger_line.c.seconds,
 )
 Index("ix_ledger_line_entry", ledger_line.c.time_entry_id)
+CREDITING = or_(ledger_line.c.amount_cents > 0, ledger_line.c.seconds > 0)
+Index(
+    "ix_ledger_line_credits",
+    ledger_line.c.budget_id,
+    ledger_line.c.amount_cents,
+    ledger_line.c.seconds,
+    sqlite_where=CREDITING,
+    postgresql_where=CREDITING,
+)
 
 ledger_checkpoint = Table(
     "ledger_checkpoint",
