@@ -4,29 +4,32 @@ The burn rate is the net of entry lines (subtractions, adjustments, reversals) r
 last `window_days` days, per day. With no net burn there is no date to promise: the forecast
 says "no recent burn" instead of inventing one. The next top-up is expected on the crossing day,
 for the amount the replenish settings give at the balance projected for that day, unless the
-budget ends first or its no-top-up horizon covers that day.
+budget ends first or its no-top-up horizon covers that day. A guardrail that holds the budget's
+automatic top-ups now (`under_hold`) withdraws that top-up: the forecast then names the hold
+instead of promising a date the invoice worker would not keep.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from connector.billing.budget import Budget, ReplenishMode
 from connector.billing.errors import InvalidBudget
 from connector.billing.ledger import ENTRY_KINDS, LedgerLine
-from connector.billing.threshold import TopUpAmount, topup_amount
+from connector.billing.threshold import TopUpAmount, TopUpBlocked, topup_amount, topup_blocked
 
-__all__ = ["DEFAULT_WINDOW_DAYS", "Forecast", "burn_per_day", "forecast"]
+__all__ = ["DEFAULT_WINDOW_DAYS", "Forecast", "burn_per_day", "forecast", "under_hold"]
 
 DEFAULT_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
 class Forecast:
-    """Dates are None when there is no recent burn; a date of today means already there."""
+    """Dates are None when there is no recent burn; a date of today means already there.
+    `topup_held` names the guardrail that withdrew the next top-up (see `under_hold`)."""
 
     balance: int
     burn_per_day: Decimal
@@ -35,6 +38,7 @@ class Forecast:
     zero_date: date | None
     next_topup_date: date | None
     next_topup: TopUpAmount | None
+    topup_held: TopUpBlocked | None = None
 
     @property
     def no_recent_burn(self) -> bool:
@@ -82,3 +86,33 @@ def forecast(
         topup = topup_amount(budget, projected)
         topup_date = crossing if topup is not None else None
     return Forecast(balance, burn, window_days, crossing, today + timedelta(days=zero_in), topup_date, topup)
+
+
+def _month(day: date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def under_hold(budget: Budget, fc: Forecast, held: TopUpBlocked | None, *, today: date) -> Forecast:
+    """`fc` as the invoice worker would keep it while `held` holds the budget's top-ups today.
+
+    A top-up is only planned at a crossing, and a crossing the guardrails refuse plans none later,
+    so while a top-up is open, top-ups are paused or the end is near, no top-up date can be
+    promised: the next top-up is withdrawn and `topup_held` says why. The monthly cap alone counts
+    one month: a crossing in a later month meets a fresh cap, so its top-up stands unless the
+    amount alone passes the cap. The crossing and zero dates never change.
+    """
+    if held is None:
+        return fc
+    crossing, topup = fc.next_topup_date, fc.next_topup
+    if (
+        held is TopUpBlocked.MONTHLY_CAP
+        and crossing is not None
+        and topup is not None
+        and _month(crossing) != _month(today)
+    ):
+        held = topup_blocked(
+            budget, topup, today=crossing, open_topup=False, invoiced_this_month=0, consecutive_failures=0
+        )
+        if held is None:
+            return fc
+    return replace(fc, next_topup_date=None, next_topup=None, topup_held=held)

@@ -28,10 +28,10 @@ from connector.billing import (
 )
 from connector.budgets import BudgetsService
 from connector.budgets.files import apply_file
-from connector.budgets.reports import BalanceRow, balance_rows, forecast_of, ledger_rows
-from connector.budgets.topup_hold import topup_hold
+from connector.budgets.forecasting import held_forecast
+from connector.budgets.reports import BalanceRow, balance_rows, ledger_rows
 from connector.cli.context import get_container
-from connector.cli.forecast import what_if
+from connector.cli.forecast import hold_json, what_if
 from connector.cli.output import console, print_json, print_table
 from connector.errors import UserInputError
 
@@ -119,14 +119,17 @@ def list_budgets(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 @app.command("show")
 def show(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """One budget: settings, balances, forecast, and why automatic top-ups are held, if they are."""
+    """One budget: settings, balances, forecast, and why automatic top-ups are held, if they are.
+
+    While a hold withdraws the next top-up, `forecast.next_topup_date` is null and
+    `forecast.topup_held` names the hold; the crossing and zero dates stay."""
     service = _service()
     b = service.budget(budget_id)
     now = datetime.now(UTC)
     with service.engine.connect() as conn:
         row = balance_rows(conn, [budget_id])[0]
-        fc = forecast_of(conn, b, today=now.astimezone(b.zone).date())
-        hold = topup_hold(conn, b, settled=row.settled, now=now)
+        held = held_forecast(conn, b, settled=row.settled, now=now)
+    fc = held.forecast
     data = _row_json(row) | {
         "mode": b.mode.value,
         "start": b.start,
@@ -141,17 +144,19 @@ def show(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Pri
             "next_topup_date": fc.next_topup_date,
             "next_topup_amount": fc.next_topup.amount.format() if fc.next_topup else None,
             "no_recent_burn": fc.no_recent_burn,
+            "topup_held": hold_json(held.topup_held),
         },
-        "topup_hold": None
-        if hold is None
-        else {"code": hold.code, "reason": hold.reason.value, "detail": hold.detail},
+        "topup_hold": hold_json(held.hold),
     }
     if as_json:
         print_json(data)
         return
-    forecast, held = data.pop("forecast"), data.pop("topup_hold")
+    forecast, hold = data.pop("forecast"), data.pop("topup_hold")
+    withdrawn = forecast.pop("topup_held")
     rows = [(k, v) for k, v in data.items()] + [(f"forecast.{k}", v) for k, v in forecast.items()]
-    rows.append(("topup_hold", "no" if held is None else f"{held['reason']}: {held['detail']}"))
+    if withdrawn is not None:
+        rows.append(("forecast.next_topup", f"held: {withdrawn['reason']}"))
+    rows.append(("topup_hold", "no" if hold is None else f"{hold['reason']}: {hold['detail']}"))
     print_table(f"Budget {budget_id}", ["field", "value"], rows)
 
 

@@ -1,8 +1,9 @@
 """`prepaid forecast` and `prepaid budgets what-if`: what is coming, and what a change would have done.
 
 `forecast`, per active budget: the burn rate over the recent window, the crossing and zero dates,
-and the date and amount of the next top-up; then a cash-in calendar of every expected top-up
-across all budgets over the horizon. `what-if` replays a budget's past entries under a proposed
+and the date and amount of the next top-up, or, while a guardrail holds the budget's top-ups,
+the hold instead of a date (`next_topup_date` null, `topup_held` saying why); then a cash-in
+calendar of every expected top-up across all budgets over the horizon. `what-if` replays a budget's past entries under a proposed
 budgets file and prints the difference. Both only read.
 """
 
@@ -14,14 +15,33 @@ from typing import Annotated, Any
 
 import typer
 
+from connector.billing import ReplenishMode
 from connector.budgets.forecasting import BudgetForecast, cash_in_calendar, forecast_all
+from connector.budgets.topup_hold import TopupHold
 from connector.budgets.whatif import Scenario, WhatIf, load_proposal
 from connector.budgets.whatif import what_if as compare
 from connector.cli.context import get_container
 from connector.cli.output import console, print_json, print_table
 from connector.errors import UserInputError
 
-__all__ = ["forecast", "what_if"]
+__all__ = ["forecast", "hold_json", "what_if"]
+
+
+def hold_json(hold: TopupHold | None) -> dict[str, str] | None:
+    """A hold as `--json` prints it: `code` for scripts, `reason` and `detail` for people."""
+    if hold is None:
+        return None
+    return {"code": hold.code, "reason": hold.reason.value, "detail": hold.detail}
+
+
+def _next_topup_text(f: BudgetForecast) -> str:
+    """The table's next top-up: its date, why none is coming, or nothing (no burn, none owed)."""
+    held = f.topup_held
+    if held is not None:
+        return f"held: {held.reason.value}"
+    if f.budget.replenish.mode is not ReplenishMode.AUTO:
+        return "none (one-off: warn only)"
+    return str(f.forecast.next_topup_date or "")
 
 
 def _budget_json(f: BudgetForecast) -> dict[str, Any]:
@@ -40,6 +60,8 @@ def _budget_json(f: BudgetForecast) -> dict[str, Any]:
         "next_topup_amount": str(fc.next_topup.amount.amount) if fc.next_topup else None,
         "currency": unit.currency,
         "no_recent_burn": fc.no_recent_burn,
+        "replenish": f.budget.replenish.mode.value,
+        "topup_held": hold_json(f.topup_held),
     }
 
 
@@ -79,7 +101,7 @@ def forecast(
                 data["burn_per_day"] or "no recent burn",
                 data["threshold_date"] or "",
                 data["zero_date"] or "",
-                data["next_topup_date"] or "",
+                _next_topup_text(f),
                 f.forecast.next_topup.amount.format() if f.forecast.next_topup else "",
             )
             for f, data in ((f, _budget_json(f)) for f in forecasts)

@@ -120,17 +120,6 @@ class BurnPoint:
 
 
 @dataclass(frozen=True, slots=True)
-class Forecast:
-    """What the recent burn rate predicts; every date is None when the budget is not burning."""
-
-    burn_per_day: Decimal | None = None
-    threshold_date: date | None = None
-    zero_date: date | None = None
-    next_topup_date: date | None = None
-    next_topup_amount: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class TopupHoldView:
     """Why the budget's automatic top-ups are held now: `code` for scripts (open_topup, paused,
     monthly_cap, near_end), `reason` and `detail` for people."""
@@ -138,6 +127,19 @@ class TopupHoldView:
     code: str
     reason: str
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """What the recent burn rate predicts; every date is None when the budget is not burning.
+    While a guardrail holds the next top-up, `next_topup_date` is None and `topup_held` says why."""
+
+    burn_per_day: Decimal | None = None
+    threshold_date: date | None = None
+    zero_date: date | None = None
+    next_topup_date: date | None = None
+    next_topup_amount: Decimal | None = None
+    topup_held: TopupHoldView | None = None
 
 
 @dataclass(frozen=True, slots=True)

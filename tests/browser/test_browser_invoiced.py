@@ -1,5 +1,6 @@
 """The budget page in headless Chromium, over the real budgets service on SQLite: entries Teamleader
-invoiced itself are listed read-only with their invoice, and the banner says why top-ups are held."""
+invoiced itself are listed read-only with their invoice, and the banner says why top-ups are held
+(and the forecast, once the budget burns, promises no top-up date under it)."""
 
 from __future__ import annotations
 
@@ -127,3 +128,7 @@ def test_invoiced_entries_are_shown_read_only_and_the_hold_says_why(page: Page, 
     expect(page.locator('table.done tr[data-entry="e1"]')).to_be_visible()
     expect(page.locator("#invoiced tbody tr")).to_have_count(2)
     expect(page.locator("#topup-hold")).to_have_attribute("data-code", "paused")
+    expect(page.locator("#zero-date")).to_contain_text("zero on ")
+    expect(page.locator("#next-topup")).to_have_attribute("data-held", "paused")
+    expect(page.locator("#next-topup")).to_contain_text("next top-up held: automatic top-ups are paused")
+    expect(page.locator("#forecast [data-date]")).to_have_count(0)
