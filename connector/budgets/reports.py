@@ -1,4 +1,4 @@
-"""The read side: balances of every budget, entries with their state, ledgers, forecasts, statements.
+"""The read side: balances of every budget, entries with their state, ledgers, statements.
 
 Balances are sums over the ledger (settled) and over pending allocations' values (what the
 provisional balance subtracts), both computed by the database in one grouped query each, so
@@ -19,12 +19,10 @@ from sqlalchemy import Connection, and_, func, select
 from connector.billing import (
     Budget,
     BudgetUnit,
-    Forecast,
     LedgerLine,
     LineKind,
     Money,
     UnitKind,
-    forecast,
 )
 from connector.budgets.balance_queries import balances, pending_values
 from connector.budgets.periods import line_day
@@ -38,7 +36,6 @@ __all__ = [
     "balance_rows",
     "customer_names",
     "entry_rows",
-    "forecast_of",
     "ledger_rows",
     "lines_of",
     "statement_data",
@@ -251,10 +248,6 @@ def lines_of(conn: Connection, b: Budget) -> list[LedgerLine]:
         )
         for r in ledger_rows(conn, b.id)
     ]
-
-
-def forecast_of(conn: Connection, b: Budget, *, today: date, window_days: int = 30) -> Forecast:
-    return forecast(b, lines_of(conn, b), today=today, window_days=window_days)
 
 
 @dataclass(frozen=True)
