@@ -270,7 +270,7 @@ def apply(path: Path, as_json: bool = typer.Option(False, "--json", help="Print 
 def reconcile(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Re-evaluate every entry whose latest revision the ledger has not seen yet."""
     report = _service().reconcile()
-    data = {"outcomes": dict(report.outcomes), "conflicts": report.conflicts}
+    data = {"outcomes": dict(report.outcomes), "conflicts": report.conflicts, "processes": report.processes}
     if as_json:
         print_json(data)
     else:

@@ -1,0 +1,85 @@
+"""`prepaid budgets reconcile` as an operator runs it: a large catch-up shared between processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from budgets_fixtures import Clock, auto_budget, make_budget
+from sqlalchemy import Engine, insert
+
+from connector.billing import CustomerRef, CustomerType
+from connector.budgets import BudgetsService
+from connector.storage.tables.sync import time_entry
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+ENTRIES = 60_000  # above the size from which a call is shared between processes
+
+
+def _reconcile(engine: Engine, tmp_path: Path) -> Any:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREPAID_")}
+    env = {
+        **clean,
+        "PREPAID_DATABASE_URL": str(engine.url),
+        "PREPAID_DATA_DIR": str(tmp_path),
+        "PREPAID_LOG_FORMAT": "json",
+        "PREPAID_APPLY_WORKERS": "2",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "connector", "budgets", "reconcile", "--json"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_reconcile_catches_up_a_large_backlog_in_two_processes_once(engine: Engine, tmp_path: Path) -> None:
+    service = BudgetsService(engine, clock=Clock())
+    for n in range(10):
+        shape = auto_budget if n % 2 else make_budget
+        customer = CustomerRef(CustomerType.COMPANY, f"c{n}")
+        service.create(shape(id=f"b{n}", customer=customer, name=f"Budget {n}"), actor="test")
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(ENTRIES):
+        day = date(2026, 2, 1) + timedelta(days=i % 28)
+        rows.append(
+            {
+                "id": f"e{i:06d}",
+                "user_id": "u1",
+                "work_type_id": "wt1",
+                "started_on": day,
+                "started_at": datetime(day.year, day.month, day.day, 9, tzinfo=UTC),
+                "duration_seconds": 900 + i % 3600,
+                "customer_type": "company",
+                "customer_id": f"c{i % 10}",
+                "invoiceable": i % 4 != 0,
+                "revision": 1,
+                "raw": {},
+                "content_hash": "x",
+                "synced_at": now,
+            }
+        )
+    with engine.begin() as conn:
+        conn.execute(insert(time_entry), rows)
+
+    first = _reconcile(engine, tmp_path)
+    again = _reconcile(engine, tmp_path)
+
+    assert first["processes"] == 2
+    assert first["conflicts"] == []
+    auto_invoiceable = sum(1 for i in range(ENTRIES) if i % 2 and i % 4 != 0)
+    assert first["outcomes"] == {"subtracted": auto_invoiceable, "pending": ENTRIES - auto_invoiceable}
+    assert again["outcomes"] == {}
