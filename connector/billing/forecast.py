@@ -4,7 +4,7 @@ The burn rate is the net of entry lines (subtractions, adjustments, reversals) r
 last `window_days` days, per day. With no net burn there is no date to promise: the forecast
 says "no recent burn" instead of inventing one. The next top-up is expected on the crossing day,
 for the amount the replenish settings give at the balance projected for that day, unless the
-budget ends first or its no-top-up horizon covers that day. A guardrail that holds the budget's
+budget ends first or its no-top-up horizon covers that day (then `topup_held` says so). A guardrail that holds the budget's
 automatic top-ups now (`under_hold`) withdraws that top-up: the forecast then names the hold
 instead of promising a date the invoice worker would not keep.
 """
@@ -81,11 +81,14 @@ def forecast(
     topup: TopUpAmount | None = None
     horizon = budget.guardrails.no_topup_days_before_end
     ends_first = budget.end is not None and (budget.end - crossing).days < horizon
-    if budget.replenish.mode is ReplenishMode.AUTO and not ends_first:
+    auto = budget.replenish.mode is ReplenishMode.AUTO
+    if auto and not ends_first:
         projected = balance - int((burn * crossing_in).to_integral_value(rounding=ROUND_CEILING))
         topup = topup_amount(budget, projected)
         topup_date = crossing if topup is not None else None
-    return Forecast(balance, burn, window_days, crossing, today + timedelta(days=zero_in), topup_date, topup)
+    held = TopUpBlocked.NEAR_END if auto and ends_first else None
+    zero = today + timedelta(days=zero_in)
+    return Forecast(balance, burn, window_days, crossing, zero, topup_date, topup, held)
 
 
 def _month(day: date) -> tuple[int, int]:

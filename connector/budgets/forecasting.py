@@ -22,7 +22,16 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from sqlalchemy import Connection
 
-from connector.billing import Budget, BudgetStatus, Forecast, Money, ReplenishMode, forecast, topup_amount
+from connector.billing import (
+    Budget,
+    BudgetStatus,
+    Forecast,
+    Money,
+    ReplenishMode,
+    TopUpBlocked,
+    forecast,
+    topup_amount,
+)
 from connector.billing.forecast import DEFAULT_WINDOW_DAYS, under_hold
 from connector.budgets.budget_queries import load_budgets
 from connector.budgets.reports import BalanceRow, balance_rows, lines_of
@@ -55,10 +64,15 @@ class HeldForecast:
 
     forecast: Forecast
     hold: TopupHold | None
+    ending: TopupHold | None = None
 
     @property
     def topup_held(self) -> TopupHold | None:
-        return self.hold if self.forecast.topup_held is not None else None
+        """The hold that withdrew the next top-up: today's, or the end's no-top-up horizon
+        covering the day the balance is expected to cross the threshold."""
+        if self.forecast.topup_held is None:
+            return None
+        return self.hold or self.ending
 
 
 @dataclass(frozen=True)
@@ -70,11 +84,14 @@ class BudgetForecast:
     forecast: Forecast
     topups: tuple[CashIn, ...]
     hold: TopupHold | None = None
+    ending: TopupHold | None = None
 
     @property
     def topup_held(self) -> TopupHold | None:
-        """The hold that withdrew the next top-up, if one did."""
-        return self.hold if self.forecast.topup_held is not None else None
+        """The hold that withdrew the next top-up, if one did (see `HeldForecast.topup_held`)."""
+        if self.forecast.topup_held is None:
+            return None
+        return self.hold or self.ending
 
 
 def _days_below(balance: int, level: int, burn: Decimal) -> int:
@@ -100,7 +117,23 @@ def held_forecast(
     today = now.astimezone(b.zone).date()
     hold = topup_hold(conn, b, settled=settled, now=now)
     fc = forecast(b, lines_of(conn, b), today=today, window_days=window_days)
-    return HeldForecast(under_hold(b, fc, None if hold is None else hold.reason, today=today), hold)
+    shown = under_hold(b, fc, None if hold is None else hold.reason, today=today)
+    return HeldForecast(shown, hold, _ending(b, shown))
+
+
+def _ending(b: Budget, fc: Forecast) -> TopupHold | None:
+    """Why the forecast promises no top-up when only the budget's end stands in the way."""
+    if fc.topup_held is not TopUpBlocked.NEAR_END or b.end is None or fc.threshold_date is None:
+        return None
+    crossing, horizon = fc.threshold_date, b.guardrails.no_topup_days_before_end
+    when = (
+        f"after the budget's end on {b.end}"
+        if crossing > b.end
+        else f"within the last {horizon} days before the budget's end on {b.end}, which take no top-up"
+    )
+    return TopupHold(
+        TopUpBlocked.NEAR_END, f"the balance is expected below the threshold on {crossing}, {when}"
+    )
 
 
 def project_topups(
@@ -170,7 +203,7 @@ def forecast_all(
             until=today + timedelta(days=horizon_days),
             invoiced_this_month=invoiced,
         )
-        result.append(BudgetForecast(b, row, held.forecast, topups, held.hold))
+        result.append(BudgetForecast(b, row, held.forecast, topups, held.hold, held.ending))
     return result
 
 

@@ -191,3 +191,19 @@ def test_the_command_line_keeps_its_fields_and_says_the_top_up_is_held(
     assert shown["forecast"]["threshold_date"] == row["threshold_date"]
     assert shown["forecast"]["topup_held"] == shown["topup_hold"] == row["topup_held"]
     assert f"held: {PAUSED}" in _cli(engine, tmp_path, "budgets", "show", "b1")
+
+
+def test_a_crossing_in_the_last_days_before_the_end_says_why_no_top_up_comes(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    today = now.astimezone(make_budget().zone).date()
+    ends = today + timedelta(days=30)
+    b = make_budget(replenish=AUTO, end=ends, guardrails=Guardrails(no_topup_days_before_end=14))
+    _burning(engine, b, now, hours=10)
+
+    one = _only(engine, now)
+
+    assert one.hold is None, "nothing holds top-ups today: no banner"
+    assert one.forecast.threshold_date == today + timedelta(days=21)
+    assert (one.forecast.next_topup_date, one.topups) == (None, ())
+    assert one.topup_held is not None and one.topup_held.code == "near_end"
+    assert str(today + timedelta(days=21)) in one.topup_held.detail and str(ends) in one.topup_held.detail

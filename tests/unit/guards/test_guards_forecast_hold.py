@@ -129,3 +129,18 @@ def test_what_was_invoiced_this_month_counts_against_the_projected_cap() -> None
         b, fc, today=date(2026, 10, 31), until=date(2026, 11, 30), invoiced_this_month=90_000
     )
     assert next_month[0].day == date(2026, 11, 3)
+
+
+def test_a_crossing_within_the_end_horizon_promises_no_top_up_and_says_why() -> None:
+    b = _budget(end=date(2026, 12, 20), guardrails=Guardrails(no_topup_days_before_end=20))
+    fc = _forecast(b, balance_cents=60_000, burn_cents=5_000)
+    assert (fc.threshold_date, fc.next_topup_date, fc.next_topup) == (date(2026, 12, 6), None, None)
+    assert fc.topup_held is TopUpBlocked.NEAR_END
+    assert under_hold(b, fc, None, today=TODAY) is fc
+    assert project_topups(b, fc, today=TODAY, until=TODAY + timedelta(days=90)) == ()
+
+
+def test_a_budget_without_an_end_holds_nothing_for_the_horizon() -> None:
+    b = _budget(guardrails=Guardrails(no_topup_days_before_end=20))
+    fc = _forecast(b, balance_cents=60_000, burn_cents=5_000)
+    assert fc.topup_held is None and fc.next_topup_date == date(2026, 12, 6)
