@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+from connector.budgets import sharding
 from connector.budgets.sharding import default_workers, run_shares, split_by_key
+from connector.logging import LoggingConfig, logging_config
 
 
 def _ordered(*runs: tuple[str, int]) -> list[tuple[str, str]]:
@@ -62,3 +66,12 @@ def test_other_shares_run_in_other_processes() -> None:
 
 def test_default_workers_is_between_one_and_four() -> None:
     assert 1 <= default_workers() <= 4
+
+
+def test_a_worker_process_logs_like_its_parent_and_masks_its_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = LoggingConfig("json", "warning", frozenset({"tok-0123456789abcdef"}))
+    monkeypatch.setattr(sharding, "logging_config", lambda: parent)
+
+    results = run_shares([0, 1], own=lambda _: None, worker=logging_config, worker_args=lambda share: ())
+
+    assert results[1] == parent
