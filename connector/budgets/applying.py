@@ -20,13 +20,13 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, Row, and_, func, or_, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 
@@ -42,7 +42,7 @@ from connector.billing import (
 )
 from connector.budgets.balance_queries import checkpoint_if_behind
 from connector.budgets.budget_queries import load_budgets
-from connector.budgets.entry_reads import allocation_rows, allocations_of, chunks, entries_by_id
+from connector.budgets.entry_reads import allocation_rows, allocations_of, chunks, entries_by_id, rows_by_ids
 from connector.budgets.sharding import run_shares, split_by_key
 from connector.budgets.thresholds import Crossing, after_change
 from connector.budgets.writer import Lost, Planned, write_decisions
@@ -139,7 +139,7 @@ class _Read:
     """What a batch is decided from: its entries and the raw rows of their allocations."""
 
     entries: dict[str, TimeEntry]
-    allocation_rows: list[tuple[Any, ...]]
+    allocation_rows: list[Row[Any]]
 
 
 class EntryApplier:
@@ -215,16 +215,16 @@ class EntryApplier:
         with snapshot(self._engine) as conn:
             total = conn.execute(select(func.count()).select_from(time_entry)).scalar_one()
             unseen = {entry_id: entry_id for entry_id in ids}
-            if len(ids) * 4 >= total:
-                queries = [select(*columns)]
-            else:
-                queries = [select(*columns).where(time_entry.c.id.in_(list(part))) for part in chunks(ids)]
-            for query in queries:
-                for found, kind, customer in conn.execute(query):
-                    entry_id = unseen.pop(found, None)
-                    if entry_id is not None:
-                        key = (kind or "", customer or "")
-                        ordered.append((shared.setdefault(key, key), entry_id))
+            rows: Iterable[Sequence[Any]] = (
+                conn.execute(select(*columns))
+                if len(ids) * 4 >= total
+                else rows_by_ids(conn, columns, time_entry.c.id, ids)
+            )
+            for found, kind, customer in rows:
+                entry_id = unseen.pop(found, None)
+                if entry_id is not None:
+                    key = (kind or "", customer or "")
+                    ordered.append((shared.setdefault(key, key), entry_id))
         ordered.extend((("", ""), entry_id) for entry_id in unseen)
         ordered.sort()
         return ordered

@@ -84,11 +84,6 @@ def _copy(conn: Connection, table: Table, keys: Sequence[str], params: Sequence[
     """PostgreSQL's COPY FROM STDIN on the connection's own transaction (psycopg 3). JSON
     documents go as their text: psycopg adapts a dict for a parameter, not in a COPY row."""
     documents = [i for i, key in enumerate(keys) if isinstance(table.c[key].type, JSON)]
-    if documents:
-        for values in params:
-            for i in documents:
-                if values[i] is not None:
-                    values[i] = json.dumps(values[i])
     quote = conn.dialect.identifier_preparer.quote
     sql = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
     driver = conn.connection.driver_connection
@@ -96,6 +91,9 @@ def _copy(conn: Connection, table: Table, keys: Sequence[str], params: Sequence[
     try:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:
             for values in params:
+                for i in documents:
+                    if values[i] is not None:
+                        values[i] = json.dumps(values[i])
                 copy.write_row(values)
     except conn.dialect.dbapi.IntegrityError as error:  # type: ignore[union-attr]
         raise IntegrityError(sql, None, error) from error

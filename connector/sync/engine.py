@@ -11,8 +11,8 @@ gets `SyncBusy`.
 
 Changed time entries are handed on (to the budgets) in runs of up to `HAND_ON_EVERY` ids and at
 the end of each stream, not page by page: applying costs about 40 % less per entry in large
-calls, and a first full sync of a million entries is one large apply shared between processes
-instead of ten thousand small ones. Entries a killed sync stored but did not hand on are found
+calls, and a first full sync of a million entries makes twenty large applies, each shared
+between processes, instead of ten thousand small ones. Entries a killed sync stored but did not hand on are found
 by the budgets' reconciliation (`prepaid reconcile`, scheduled), as after any crash.
 """
 
