@@ -1,16 +1,18 @@
-"""Property tests of the budgets service over a real SQLite database: random sequences of syncs,
-edits, deletions, replays, choices, undos and top-up credits keep the ledger's promises."""
+"""Property tests of the budgets service over real SQLite and PostgreSQL databases: random
+sequences of syncs, edits, deletions, replays, choices, undos and top-up credits keep the
+ledger's promises."""
 
 from __future__ import annotations
 
 import shutil
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from budgets_fixtures import ACME, GLOBEX, Clock, eur, make_budget, put_entry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +27,7 @@ from connector.billing import (
 )
 from connector.budgets import BudgetsService, Choice, Selection
 from connector.budgets.invoicing_ports import LedgerCredits
-from connector.storage import create_db_engine
+from connector.storage import create_db_engine, metadata
 from connector.storage.tables.budgets import entry_allocation, ledger_line
 from connector.storage.tables.sync import time_entry
 
@@ -183,22 +185,48 @@ def run(world: World, step: tuple[str, Any], actor: str = "ann") -> None:
                 raise
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """A factory of empty, migrated databases: hypothesis runs many histories in one test call,
+    and each history starts from nothing (a copy of the SQLite template, or PostgreSQL emptied:
+    deleting a few rows costs far less than a TRUNCATE of every table)."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+
+        def sqlite_copy() -> str:
+            path = tmp_path / "p.db"
+            for stale in tmp_path.glob("p.db*"):
+                stale.unlink()
+            shutil.copy(template, path)
+            return f"sqlite:///{path}"
+
+        return sqlite_copy
+    url: str = request.getfixturevalue("_postgres_database")
+
+    def emptied() -> str:
+        engine = create_db_engine(url)
+        with engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+        engine.dispose()
+        return url
+
+    return emptied
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(steps, min_size=1, max_size=14))
 def test_ledger_promises_hold_over_any_history(
-    _sqlite_template: Path, history: list[tuple[str, Any]]
+    fresh_database: Callable[[], str], history: list[tuple[str, Any]]
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "p.db"
-        shutil.copy(_sqlite_template, path)
-        engine = create_db_engine(f"sqlite:///{path}")
-        try:
-            clock = Clock(datetime(2026, 3, 10, 12, tzinfo=UTC))
-            world = World(BudgetsService(engine, clock=clock), clock)
-            world.service.create(MONEY, actor="test")
-            world.service.create(replace(HOURS), actor="test")
-            for step in history:
-                run(world, step)
-                check(world)
-        finally:
-            engine.dispose()
+    engine = create_db_engine(fresh_database())
+    try:
+        clock = Clock(datetime(2026, 3, 10, 12, tzinfo=UTC))
+        world = World(BudgetsService(engine, clock=clock), clock)
+        world.service.create(MONEY, actor="test")
+        world.service.create(replace(HOURS), actor="test")
+        for step in history:
+            run(world, step)
+            check(world)
+    finally:
+        engine.dispose()
