@@ -1,24 +1,41 @@
 """The browser tests' stack: the web app served by uvicorn on a real socket, and headless Chromium.
 
 `web_stack` is the real stack (the demo's: sandbox, OAuth, sync, budgets service, and the app of
-`prepaid serve`); the tests read every figure from the page, none from the fixture.
+`prepaid serve`); the tests read every figure from the page, none from the fixture. `budgets_site` is
+the dashboard over the real budgets service on an empty SQLite database, which each test fills through
+the service, and `signed_in` a tab already logged in to it.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import importlib.util
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
+from support.web_server import BackgroundServer, BudgetsSite
 
+from connector.bootstrap import Container
+from connector.budgets import BudgetsService
+from connector.budgets.web_adapter import BudgetsWebAdapter
 from connector.demo import DEMO_PASSWORD, DEMO_USER, prepare, run_story
 from connector.runtime import Runtime
 from connector.settings import Settings
+from connector.storage import create_db_engine
+from connector.web.app import create_app
+from connector.web.security import hash_password
+
+_FIXTURES = "budgets_fixtures"
+if _FIXTURES not in sys.modules:
+    _spec = importlib.util.spec_from_file_location(
+        _FIXTURES, Path(__file__).resolve().parents[1] / "integration" / "budgets" / f"{_FIXTURES}.py"
+    )
+    assert _spec is not None and _spec.loader is not None
+    sys.modules[_FIXTURES] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules[_FIXTURES])
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,6 +48,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ADMIN_USER = "anna"
+ADMIN_PASSWORD = "browser-test-password"
 
 
 @dataclass(frozen=True)
@@ -42,31 +61,6 @@ class WebStack:
     password: str
     budget_id: str
     period: str
-
-
-class BackgroundServer:
-    """uvicorn in a thread on port 0; `start()` returns once the socket listens."""
-
-    def __init__(self, app: object, *, port: int = 0, lifespan: str = "off") -> None:
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan=lifespan
-        )  # type: ignore[arg-type]
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self, timeout: float = 10.0) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start listening")
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -90,6 +84,26 @@ def web_stack(tmp_path: Path) -> Iterator[WebStack]:
         sandbox.stop()
 
 
+@pytest.fixture
+def budgets_site(tmp_path: Path, sqlite_url: str) -> Iterator[BudgetsSite]:
+    """The app of `prepaid serve` over the real budgets service on SQLite, without workers: what a
+    test writes through the service is what the next page load shows."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        database_url=sqlite_url,
+        secret_key="browser-secret-key-0123456789abcdef012345",
+        admin_user=ADMIN_USER,
+        admin_password_hash=hash_password(ADMIN_PASSWORD),
+    )
+    container = Container(settings, create_db_engine(settings.resolved_database_url))
+    adapter = BudgetsWebAdapter(BudgetsService(container.engine))
+    server = BackgroundServer(create_app(container, read_model=adapter, actions=adapter))
+    yield BudgetsSite(server.start(), container.engine)
+    server.stop()
+    container.close()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One Chromium per test module: Playwright's sync API keeps an event loop running in the
@@ -110,3 +124,13 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def signed_in(page: Page, budgets_site: BudgetsSite) -> Page:
+    """`page`, logged in to `budgets_site` as its admin."""
+    page.goto(f"{budgets_site.url}/login")
+    page.fill("input[name=username]", ADMIN_USER)
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    return page

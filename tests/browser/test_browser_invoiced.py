@@ -4,60 +4,25 @@ invoiced itself are listed read-only with their invoice, and the banner says why
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from budgets_fixtures import make_budget, put_entry, put_topup
 from playwright.sync_api import Page, expect
-from sqlalchemy import insert
+from support.web_server import BudgetsSite
 
 from connector.billing import ReplenishMode, ReplenishSettings
-from connector.bootstrap import Container
 from connector.budgets import BudgetsService
-from connector.budgets.web_adapter import BudgetsWebAdapter
-from connector.settings import Settings
-from connector.storage import create_db_engine
-from connector.storage.tables.invoicing import topup
-from connector.web.app import create_app
-from connector.web.security import hash_password
-
-_NAME = "budgets_fixtures"
-if _NAME not in sys.modules:
-    _path = Path(__file__).resolve().parents[1] / "integration" / "budgets" / f"{_NAME}.py"
-    _spec = importlib.util.spec_from_file_location(_NAME, _path)
-    assert _spec is not None and _spec.loader is not None
-    sys.modules[_NAME] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules[_NAME])
-
-from budgets_fixtures import make_budget, put_entry  # noqa: E402
 
 pytestmark = pytest.mark.browser
-PASSWORD = "browser-invoiced-password"
 
 
 @pytest.fixture
-def invoiced_site(tmp_path: Path, sqlite_url: str) -> Iterator[str]:
+def invoiced_site(budgets_site: BudgetsSite) -> str:
     """Budget b1 (manual, auto top-ups): two pending entries, one Teamleader invoiced, one it
     settled with its prepaid, and the last three top-ups failed (so top-ups are paused)."""
-    browser_conftest = next(
-        m
-        for m in list(sys.modules.values())
-        if getattr(m, "__file__", "") == str(Path(__file__).with_name("conftest.py"))
-    )
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        data_dir=tmp_path / "data",
-        database_url=sqlite_url,
-        secret_key="browser-invoiced-secret-key-0123456789abcdef",
-        admin_user="anna",
-        admin_password_hash=hash_password(PASSWORD),
-    )
-    container = Container(settings, create_db_engine(settings.resolved_database_url))
-    engine = container.engine
+    engine = budgets_site.engine
     put_entry(engine, "e1", description="Support call #support")
     put_entry(engine, "e2", description="Release notes", seconds=1800)
     put_entry(
@@ -67,43 +32,25 @@ def invoiced_site(tmp_path: Path, sqlite_url: str) -> Iterator[str]:
     replenish = ReplenishSettings(
         ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1"
     )
-    service = BudgetsService(engine)
-    service.create(make_budget(replenish=replenish), actor="test")
+    BudgetsService(engine).create(make_budget(replenish=replenish), actor="test")
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        for n in range(3):
-            at = now - timedelta(days=3 - n)
-            conn.execute(
-                insert(topup).values(
-                    id=f"t{n}",
-                    budget_id="b1",
-                    kind="topup",
-                    status="failed",
-                    reason="balance below threshold",
-                    amount_cents=100000,
-                    marker=f"PP-T{n}",
-                    attempts=5,
-                    last_error="unknown department",
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
-    adapter = BudgetsWebAdapter(service)
-    server = browser_conftest.BackgroundServer(create_app(container, read_model=adapter, actions=adapter))
-    yield server.start()
-    server.stop()
-    container.close()
+    for n in range(3):
+        put_topup(
+            engine,
+            f"t{n}",
+            "failed",
+            at=now - timedelta(days=3 - n),
+            marker=f"PP-T{n}",
+            attempts=5,
+            last_error="unknown department",
+        )
+    return budgets_site.url
 
 
-def _log_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", "anna")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-
-
-def test_invoiced_entries_are_shown_read_only_and_the_hold_says_why(page: Page, invoiced_site: str) -> None:
-    _log_in(page, invoiced_site)
+def test_invoiced_entries_are_shown_read_only_and_the_hold_says_why(
+    signed_in: Page, invoiced_site: str
+) -> None:
+    page = signed_in
     page.goto(f"{invoiced_site}/budgets/b1")
     hold = page.locator("#topup-hold")
     expect(hold).to_have_attribute("data-code", "paused")

@@ -20,6 +20,7 @@ from connector.billing import (
     ValuationSettings,
 )
 from connector.storage.tables.budgets import ledger_line
+from connector.storage.tables.invoicing import topup
 from connector.storage.tables.sync import company, time_entry
 
 ACME = CustomerRef(CustomerType.COMPANY, "c-acme")
@@ -120,6 +121,25 @@ def put_entry(
                 .where(time_entry.c.id == entry_id)
                 .values(revision=time_entry.c.revision + 1, **values)
             )
+
+
+def put_topup(engine: Engine, topup_id: str, status: str, *, at: datetime = NOW, **values: Any) -> None:
+    """A top-up of EUR 1,000 for b1 in the outbox, created and last changed `at`; `values` override
+    or add columns (`last_error`, `attempts`, ...)."""
+    row: dict[str, Any] = {
+        "id": topup_id,
+        "budget_id": "b1",
+        "kind": "topup",
+        "status": status,
+        "reason": "balance below threshold",
+        "amount_cents": 100000,
+        "marker": f"PP-{topup_id}",
+        "attempts": 1,
+        "created_at": at,
+        "updated_at": at,
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(topup).values({**row, **values}))
 
 
 def line_sum(engine: Engine, budget_id: str, *kinds: str) -> int:

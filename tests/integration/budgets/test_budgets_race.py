@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from budgets_fixtures import make_budget, put_entry
 from sqlalchemy import Engine, func, select
+from support.racing import race
 
 from connector.budgets import BudgetsService
 from connector.storage.tables.budgets import entry_allocation, ledger_line
 
 CHOOSER = r"""
-import json, sys, time
-from pathlib import Path
+import json
 from connector.budgets import BudgetsService, Choice, ChoiceLost, Selection
 from connector.storage import create_db_engine
 
-url, go, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-service = BudgetsService(create_db_engine(url))
+service = BudgetsService(create_db_engine(sys.argv[3]))
 with service.engine.connect() as conn:
     conn.exec_driver_sql("SELECT 1")
-Path(sys.argv[2] + "." + name).touch()
-deadline = time.monotonic() + 30
-while not go.exists():
-    if time.monotonic() > deadline:
-        raise SystemExit("no go signal")
-    time.sleep(0.001)
+ready_then_wait()
 try:
     result = service.choose(Choice.SUBTRACT, Selection(entry_ids=("e1",)), actor=name)
 except ChoiceLost as error:
@@ -44,28 +35,10 @@ def test_two_processes_subtracting_the_same_entry(engine: Engine, db_url: str, t
     service.create(make_budget(), actor="test")
     put_entry(engine, "e1")
     service.apply_entries(["e1"])
-    go = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", CHOOSER, db_url, str(go), name],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("alice", "bob")
-    ]
-    ready = [tmp_path / "go.alice", tmp_path / "go.bob"]
-    deadline = time.monotonic() + 60
-    while not all(path.exists() for path in ready):
-        assert all(proc.poll() is None for proc in procs), [proc.communicate() for proc in procs]
-        assert time.monotonic() < deadline, "the choosers did not start"
-        time.sleep(0.005)
-    go.touch()
     results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err
-        results.append(json.loads(out))
+    for done in race(CHOOSER, ("alice", "bob"), tmp_path, db_url):
+        assert done.returncode == 0, done.stderr
+        results.append(json.loads(done.stdout))
     winners = [r for r in results if r.get("changed") == 1]
     losers = [r for r in results if r.get("changed") != 1]
     assert len(winners) == 1 and len(losers) == 1

@@ -4,18 +4,14 @@ as a user runs them: JSON output, exit code 2 and one line for bad input, nothin
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from budgets_fixtures import auto_budget, put_entry
 from sqlalchemy import Engine, make_url
+from support.cli import json_output, run_cli
 
 from connector.billing import ReplenishMode, ReplenishSettings
 from connector.budgets import BudgetsService
@@ -40,31 +36,6 @@ invoiceable = true
 """
 
 
-def _cli(engine: Engine, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREPAID_")}
-    env = {
-        **clean,
-        "PREPAID_DATABASE_URL": str(engine.url),
-        "PREPAID_DATA_DIR": str(tmp_path),
-        "PREPAID_LOG_FORMAT": "json",
-        "PYTHONWARNINGS": "ignore",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "connector", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def _json(result: subprocess.CompletedProcess[str]) -> Any:
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def _digest(engine: Engine) -> str:
     database = make_url(str(engine.url)).database
     assert database is not None
@@ -85,18 +56,18 @@ def test_flags_forecast_and_what_if_from_the_command_line(engine: Engine, tmp_pa
     service.apply_entries(["e0", "e1"])
     engine.dispose()
 
-    flagged = _json(_cli(engine, tmp_path, "entries", "list", "--flagged", "--json"))
+    flagged = json_output(run_cli(engine, tmp_path, "entries", "list", "--flagged", "--json"))
     assert sorted(row["entry"] for row in flagged) == ["e0", "e1"]
     assert (
-        _json(_cli(engine, tmp_path, "entries", "keep", "e0", "--json"))["changed"][0]["outcome"]
+        json_output(run_cli(engine, tmp_path, "entries", "keep", "e0", "--json"))["changed"][0]["outcome"]
         == "flag_kept"
     )
-    reversed_ = _json(_cli(engine, tmp_path, "entries", "reverse", "e1", "--json"))
+    reversed_ = json_output(run_cli(engine, tmp_path, "entries", "reverse", "e1", "--json"))
     assert reversed_["changed"] == [{"budget": "b1", "entry": "e1", "outcome": "reversed"}]
-    refused = _cli(engine, tmp_path, "entries", "reverse", "e2")
+    refused = run_cli(engine, tmp_path, "entries", "reverse", "e2")
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "not flagged" in refused.stderr
 
-    forecast = _json(_cli(engine, tmp_path, "forecast", "--json"))
+    forecast = json_output(run_cli(engine, tmp_path, "forecast", "--json"))
     [row] = forecast["budgets"]
     assert row["id"] == "b1" and row["burn_per_day"] == "EUR 30.00"
     assert row["next_topup_amount"] == "1000.00" and row["next_topup_date"]
@@ -106,11 +77,13 @@ def test_flags_forecast_and_what_if_from_the_command_line(engine: Engine, tmp_pa
     before = _digest(engine)
     proposal = tmp_path / "new.toml"
     proposal.write_text(PROPOSAL, encoding="utf-8")
-    what_if = _json(_cli(engine, tmp_path, "budgets", "what-if", "b1", "--file", str(proposal), "--json"))
+    what_if = json_output(
+        run_cli(engine, tmp_path, "budgets", "what-if", "b1", "--file", str(proposal), "--json")
+    )
     assert (what_if["current"]["subtracted_entries"], what_if["proposed"]["subtracted_entries"]) == (5, 5)
     assert what_if["current"]["subtracted"] == "EUR 900.00"
     assert what_if["proposed"]["subtracted"] == "EUR 1,200.00"
     assert what_if["balance_difference"] == "EUR -300.00"
     assert _digest(engine) == before
-    bad = _cli(engine, tmp_path, "budgets", "what-if", "b1", "--file", str(proposal), "--since", "soon")
+    bad = run_cli(engine, tmp_path, "budgets", "what-if", "b1", "--file", str(proposal), "--since", "soon")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

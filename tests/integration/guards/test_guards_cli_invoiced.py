@@ -3,47 +3,21 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from budgets_fixtures import make_budget, put_entry
-from sqlalchemy import Engine, insert
+from budgets_fixtures import make_budget, put_entry, put_topup
+from sqlalchemy import Engine
+from support.cli import json_output, run_cli
 
 from connector.billing import ReplenishMode, ReplenishSettings
 from connector.budgets import BudgetsService
-from connector.storage.tables.invoicing import topup
 
 
 def _cli(engine: Engine, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREPAID_")}
-    env = {
-        **clean,
-        "PREPAID_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "PREPAID_DATA_DIR": str(tmp_path),
-        "PREPAID_LOG_FORMAT": "json",
-        "PYTHONWARNINGS": "ignore",
-        "COLUMNS": "250",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "connector", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def _json(result: subprocess.CompletedProcess[str]) -> Any:
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return run_cli(engine, tmp_path, *args, columns=250)
 
 
 def test_invoiced_entries_and_the_top_up_hold_from_the_command_line(engine: Engine, tmp_path: Path) -> None:
@@ -54,29 +28,21 @@ def test_invoiced_entries_and_the_top_up_hold_from_the_command_line(engine: Engi
     put_entry(engine, "e2", day=date(2026, 3, 3), billing_type="invoice", invoice_id="inv-42")
     BudgetsService(engine).create(make_budget(replenish=replenish), actor="test")
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        for n in range(3):
-            at = now - timedelta(days=3 - n)
-            conn.execute(
-                insert(topup).values(
-                    id=f"t{n}",
-                    budget_id="b1",
-                    kind="topup",
-                    status="failed",
-                    reason="balance below threshold",
-                    amount_cents=100000,
-                    marker=f"PP-T{n}",
-                    attempts=5,
-                    last_error="Teamleader refused the draft: unknown department",
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
+    for n in range(3):
+        put_topup(
+            engine,
+            f"t{n}",
+            "failed",
+            at=now - timedelta(days=3 - n),
+            marker=f"PP-T{n}",
+            attempts=5,
+            last_error="Teamleader refused the draft: unknown department",
+        )
     engine.dispose()
 
-    every = _json(_cli(engine, tmp_path, "entries", "list", "--budget", "b1", "--json"))
+    every = json_output(_cli(engine, tmp_path, "entries", "list", "--budget", "b1", "--json"))
     assert [(r["entry"], r["state"]) for r in every] == [("e2", "invoiced"), ("e1", "pending")]
-    invoiced = _json(_cli(engine, tmp_path, "entries", "list", "--state", "invoiced", "--json"))
+    invoiced = json_output(_cli(engine, tmp_path, "entries", "list", "--state", "invoiced", "--json"))
     assert invoiced == [
         {
             "budget": "b1",
@@ -108,7 +74,7 @@ def test_invoiced_entries_and_the_top_up_hold_from_the_command_line(engine: Engi
     bad = _cli(engine, tmp_path, "entries", "list", "--state", "billed")
     assert bad.returncode == 2 and "invoiced" in bad.stderr
 
-    shown = _json(_cli(engine, tmp_path, "budgets", "show", "b1", "--json"))
+    shown = json_output(_cli(engine, tmp_path, "budgets", "show", "b1", "--json"))
     hold = shown["topup_hold"]
     assert hold["code"] == "paused"
     assert hold["reason"] == "automatic top-ups are paused after repeated failures"

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from budgets_fixtures import GLOBEX, NOW, Clock, make_budget, put_entry
-from sqlalchemy import Engine, insert
+from budgets_fixtures import GLOBEX, NOW, Clock, make_budget, put_entry, put_topup
+from sqlalchemy import Engine
 
 from connector.billing import Budget, Guardrails, ReplenishMode, ReplenishSettings, TopUpBlocked
 from connector.budgets import BudgetsService, Choice, Selection
@@ -17,7 +17,6 @@ from connector.budgets.reports import balance_rows
 from connector.budgets.topup_hold import TopupHold, topup_hold
 from connector.budgets.web_adapter import BudgetsWebAdapter
 from connector.invoicing.notify import Notification, NotificationKind, Notifier
-from connector.storage.tables.invoicing import topup
 from connector.web.views import TopupHoldView
 
 AUTO = ReplenishSettings(ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1")
@@ -37,25 +36,6 @@ class Recorded(Notifier):
 
 def _budget(**changes: Any) -> Budget:
     return make_budget(replenish=AUTO, **changes)
-
-
-def _topup(engine: Engine, topup_id: str, status: str, *, at: datetime = NOW, **values: Any) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            insert(topup).values(
-                id=topup_id,
-                budget_id="b1",
-                kind="topup",
-                status=status,
-                reason="balance below threshold",
-                amount_cents=values.pop("amount_cents", 100000),
-                marker=f"PP-{topup_id}",
-                attempts=1,
-                created_at=at,
-                updated_at=at,
-                **values,
-            )
-        )
 
 
 def _hold(engine: Engine, b: Budget) -> TopupHold | None:
@@ -83,7 +63,7 @@ def test_a_one_off_budget_and_a_free_auto_budget_hold_nothing(
 def test_an_open_top_up_names_itself(service: BudgetsService, engine: Engine) -> None:
     b = _budget()
     service.create(b, actor="test")
-    _topup(engine, "t-open", "booked", invoice_number="2026/0007")
+    put_topup(engine, "t-open", "booked", invoice_number="2026/0007")
     hold = _hold(engine, b)
     assert hold is not None and hold.reason is TopUpBlocked.OPEN_TOPUP and hold.code == "open_topup"
     assert "top-up t-open is booked (invoice 2026/0007)" in hold.detail
@@ -94,15 +74,17 @@ def test_an_open_top_up_names_itself(service: BudgetsService, engine: Engine) ->
 def test_failures_in_a_row_pause_and_say_which_to_retry(service: BudgetsService, engine: Engine) -> None:
     b = _budget()
     service.create(b, actor="test")
-    _topup(engine, "t0", "credited", at=NOW - timedelta(days=40))
+    put_topup(engine, "t0", "credited", at=NOW - timedelta(days=40))
     for n in range(3):
-        _topup(engine, f"t{n + 1}", "failed", at=NOW - timedelta(days=3 - n), last_error=f"HTTP 400 #{n + 1}")
+        put_topup(
+            engine, f"t{n + 1}", "failed", at=NOW - timedelta(days=3 - n), last_error=f"HTTP 400 #{n + 1}"
+        )
     hold = _hold(engine, b)
     assert hold is not None and hold.code == "paused"
     assert hold.detail.startswith("the last 3 automatic top-ups failed in a row (paused after 3)")
     assert "the latest, t3, failed with: HTTP 400 #3" in hold.detail
     assert "`prepaid topups retry t3`" in hold.detail
-    _topup(engine, "t4", "credited", at=NOW - timedelta(hours=1))
+    put_topup(engine, "t4", "credited", at=NOW - timedelta(hours=1))
     assert _hold(engine, b) is None
 
 
@@ -111,9 +93,9 @@ def test_the_monthly_cap_counts_this_month_in_the_budget_zone(
 ) -> None:
     b = _budget(guardrails=Guardrails(monthly_cap=Decimal(1500)))
     service.create(b, actor="test")
-    _topup(engine, "feb", "credited", at=datetime(2026, 2, 28, 22, 30, tzinfo=NOW.tzinfo))
+    put_topup(engine, "feb", "credited", at=datetime(2026, 2, 28, 22, 30, tzinfo=NOW.tzinfo))
     assert _hold(engine, b) is None
-    _topup(engine, "mar", "credited", at=datetime(2026, 2, 28, 23, 30, tzinfo=NOW.tzinfo))
+    put_topup(engine, "mar", "credited", at=datetime(2026, 2, 28, 23, 30, tzinfo=NOW.tzinfo))
     hold = _hold(engine, b)
     assert hold is not None and hold.code == "monthly_cap"
     assert hold.detail == (
@@ -139,7 +121,7 @@ def test_a_target_balance_is_measured_from_just_below_the_threshold(
     b = make_budget(replenish=target, guardrails=Guardrails(monthly_cap=Decimal(1001)))
     service.create(b, actor="test")
     assert _hold(engine, b) is None
-    _topup(engine, "mar", "credited", amount_cents=100)
+    put_topup(engine, "mar", "credited", amount_cents=100)
     hold = _hold(engine, b)
     assert hold is not None and "the next top-up of EUR 1,000.01 would pass" in hold.detail
 
@@ -151,7 +133,7 @@ def test_the_budget_view_says_what_the_crossing_then_does(engine: Engine) -> Non
     b = _budget(guardrails=Guardrails(pause_after_failures=2))
     service.create(b, actor="test")
     for n in range(2):
-        _topup(engine, f"f{n}", "failed", at=NOW - timedelta(days=2 - n))
+        put_topup(engine, f"f{n}", "failed", at=NOW - timedelta(days=2 - n))
     shown = _hold(engine, b)
     assert shown is not None
     put_entry(engine, "big", seconds=18 * 3600)

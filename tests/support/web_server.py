@@ -1,0 +1,44 @@
+"""The web app on a real socket for the browser tests: uvicorn in a thread, and what a test needs
+to reach the dashboard over the budgets service."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+from sqlalchemy import Engine
+
+
+class BackgroundServer:
+    """uvicorn in a thread on port 0; `start()` returns once the socket listens."""
+
+    def __init__(self, app: object, *, port: int = 0, lifespan: str = "off") -> None:
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan=lifespan
+        )  # type: ignore[arg-type]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self, timeout: float = 10.0) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start listening")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class BudgetsSite:
+    """The dashboard's address and the database behind it, which the test fills."""
+
+    url: str
+    engine: Engine
