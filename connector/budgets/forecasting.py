@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from sqlalchemy import Connection
@@ -35,8 +35,7 @@ from connector.billing import (
 from connector.billing.forecast import DEFAULT_WINDOW_DAYS, under_hold
 from connector.budgets.budget_queries import load_budgets
 from connector.budgets.reports import BalanceRow, balance_rows, lines_of
-from connector.budgets.topup_hold import TopupHold, topup_hold
-from connector.invoicing.outbox import invoiced_this_month
+from connector.budgets.topup_hold import GuardInputs, TopupHold, guard_inputs, topup_hold
 
 __all__ = ["BudgetForecast", "CashIn", "HeldForecast", "cash_in_calendar", "forecast_all", "held_forecast"]
 
@@ -70,9 +69,7 @@ class HeldForecast:
     def topup_held(self) -> TopupHold | None:
         """The hold that withdrew the next top-up: today's, or the end's no-top-up horizon
         covering the day the balance is expected to cross the threshold."""
-        if self.forecast.topup_held is None:
-            return None
-        return self.hold or self.ending
+        return _withdrawn_by(self.forecast, self.hold, self.ending)
 
 
 @dataclass(frozen=True)
@@ -89,9 +86,11 @@ class BudgetForecast:
     @property
     def topup_held(self) -> TopupHold | None:
         """The hold that withdrew the next top-up, if one did (see `HeldForecast.topup_held`)."""
-        if self.forecast.topup_held is None:
-            return None
-        return self.hold or self.ending
+        return _withdrawn_by(self.forecast, self.hold, self.ending)
+
+
+def _withdrawn_by(fc: Forecast, hold: TopupHold | None, ending: TopupHold | None) -> TopupHold | None:
+    return None if fc.topup_held is None else hold or ending
 
 
 def _days_below(balance: int, level: int, burn: Decimal) -> int:
@@ -104,18 +103,19 @@ def _month(day: date) -> tuple[int, int]:
     return day.year, day.month
 
 
-def _month_start(b: Budget, now: datetime) -> datetime:
-    local = now.astimezone(b.zone)
-    return datetime.combine(local.date().replace(day=1), time(0), tzinfo=b.zone)
-
-
 def held_forecast(
-    conn: Connection, b: Budget, *, settled: int, now: datetime, window_days: int = DEFAULT_WINDOW_DAYS
+    conn: Connection,
+    b: Budget,
+    *,
+    settled: int,
+    now: datetime,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    inputs: GuardInputs | None = None,
 ) -> HeldForecast:
     """`b`'s forecast as of `now` (its local day), with the next top-up withdrawn while a guardrail
-    holds it; `settled` is the balance in the budget's measure, as `topup_hold` takes it."""
+    holds it; `settled` and `inputs` are as `topup_hold` takes them."""
     today = now.astimezone(b.zone).date()
-    hold = topup_hold(conn, b, settled=settled, now=now)
+    hold = topup_hold(conn, b, settled=settled, now=now, inputs=inputs)
     fc = forecast(b, lines_of(conn, b), today=today, window_days=window_days)
     shown = under_hold(b, fc, None if hold is None else hold.reason, today=today)
     return HeldForecast(shown, hold, _ending(b, shown))
@@ -192,16 +192,15 @@ def forecast_all(
     result = []
     for b in sorted(budgets, key=lambda x: x.id):
         today, row = moment.astimezone(b.zone).date(), rows[b.id]
-        held = held_forecast(conn, b, settled=row.settled, now=moment, window_days=window_days)
-        invoiced = 0
-        if held.forecast.next_topup is not None and b.guardrails.monthly_cap is not None:
-            invoiced = invoiced_this_month(conn, b.id, _month_start(b, moment), hours=b.unit.is_hours)
+        # Read once: the hold and the projection's monthly cap count the same invoiced total.
+        inputs = guard_inputs(conn, b, moment) if b.replenish.mode is ReplenishMode.AUTO else None
+        held = held_forecast(conn, b, settled=row.settled, now=moment, window_days=window_days, inputs=inputs)
         topups = project_topups(
             b,
             held.forecast,
             today=today,
             until=today + timedelta(days=horizon_days),
-            invoiced_this_month=invoiced,
+            invoiced_this_month=0 if inputs is None else inputs.invoiced_this_month,
         )
         result.append(BudgetForecast(b, row, held.forecast, topups, held.hold, held.ending))
     return result

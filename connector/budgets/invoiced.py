@@ -33,7 +33,7 @@ from sqlalchemy import (
 from connector.billing import Budget, Ineligible, TimeEntry, ineligibility
 from connector.budgets.budget_queries import load_budgets
 from connector.budgets.entry_codec import ENTRY_FIELDS, entry_from_values
-from connector.budgets.reports import EntryRow, entry_rows
+from connector.budgets.reports import EntryRow, entry_rows, person_name
 from connector.storage.tables.budgets import budget, entry_allocation
 from connector.storage.tables.sync import time_entry, tl_user, work_type
 
@@ -74,7 +74,7 @@ def _query(
     entry_ids: Sequence[str] | None,
 ) -> Select[Any]:
     e, a = time_entry, entry_allocation
-    person = func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
+    person = person_name()
     # Written into the SQL, not bound: with a bound state, PostgreSQL's generic plan for the
     # prepared statement guessed one live allocation and compared every row with all of them
     # (7 s for 500 rows over 200,000 entries, against 0.1 s).

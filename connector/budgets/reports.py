@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from connector.billing import (
     Budget,
@@ -38,6 +38,7 @@ __all__ = [
     "entry_rows",
     "ledger_rows",
     "lines_of",
+    "person_name",
     "statement_data",
 ]
 
@@ -114,6 +115,11 @@ def customer_names(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tu
     return names
 
 
+def person_name() -> ColumnElement[str]:
+    """A synced user's "first last" name in SQL (empty when neither is known); join `tl_user`."""
+    return func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
+
+
 @dataclass(frozen=True, slots=True)
 class EntryRow:
     """A time entry in one budget, with its value there (`amount_cents` None: needs a rate, or
@@ -152,7 +158,7 @@ def entry_rows(
 ) -> list[EntryRow]:
     """Allocations joined with their entries, people and work types; newest first."""
     a, e = entry_allocation, time_entry
-    person = func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
+    person = person_name()
     query = (
         select(
             a.c.budget_id,
@@ -269,7 +275,7 @@ def _measure(unit: BudgetUnit, row: dict[str, Any]) -> int:
 
 def statement_data(conn: Connection, b: Budget, start: date, end: date) -> StatementData:
     """Opening, the entry lines with who/what/when, the credits, and the closing of a period."""
-    person = func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
+    person = person_name()
     query = (
         select(
             ledger_line,

@@ -15,9 +15,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from connector.billing import Budget, ReplenishMode, crossed, topup_amount, topup_blocked
+from connector.billing import Budget, ReplenishMode, crossed, topup_amount
 from connector.budgets.balance_queries import balances
-from connector.invoicing.outbox import consecutive_failures, invoiced_this_month, plan_topup
+from connector.budgets.topup_hold import guard_inputs
+from connector.invoicing.outbox import plan_topup
 
 __all__ = ["Crossing", "after_change", "measure_of"]
 
@@ -46,16 +47,7 @@ def _plan(conn: Connection, b: Budget, after: int, now: datetime) -> tuple[str |
     amount = topup_amount(b, after)
     if amount is None:
         return None, None
-    local = now.astimezone(b.zone)
-    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    blocked = topup_blocked(
-        b,
-        amount,
-        today=local.date(),
-        open_topup=False,
-        invoiced_this_month=invoiced_this_month(conn, b.id, month_start, hours=b.unit.is_hours),
-        consecutive_failures=consecutive_failures(conn, b.id),
-    )
+    blocked = guard_inputs(conn, b, now).blocked(b, amount, open_topup=False)
     if blocked is not None:
         return None, blocked.value
     topup_id = plan_topup(

@@ -3,8 +3,8 @@
 When a guardrail stops a top-up, the reason lands on the top-up record and in a notification;
 an operator looking at the budget should see it too, and before the next crossing, not after.
 This module asks the same rule the crossing and the invoice worker ask
-(`connector.billing.topup_blocked`), with the same inputs read the same way (the outbox's
-`invoiced_this_month` and `consecutive_failures`, an open top-up of the budget), for the top-up
+(`connector.billing.topup_blocked`), with the same inputs read by the same function
+(`guard_inputs`, which the threshold crossing calls too), plus an open top-up of the budget, for the top-up
 the budget would invoice next: the one its balance calls for now, or, above the threshold, the
 one a crossing would call for (the balance just below the threshold). Nothing is written.
 """
@@ -12,7 +12,7 @@ one a crossing would call for (the balance just below the threshold). Nothing is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import Connection, select
 
@@ -21,7 +21,42 @@ from connector.invoicing.model import OPEN_STATUSES, TopupKind, TopupStatus
 from connector.invoicing.outbox import consecutive_failures, invoiced_this_month
 from connector.storage.tables.invoicing import topup
 
-__all__ = ["TopupHold", "topup_hold"]
+__all__ = ["GuardInputs", "TopupHold", "guard_inputs", "topup_hold"]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardInputs:
+    """What the outbox knows that `topup_blocked` needs, as of one moment: the budget's local day,
+    the start of its month in the budget's time zone, the automatic top-ups invoiced since then
+    (in the budget's measure) and how many top-ups failed in a row."""
+
+    today: date
+    month_start: datetime
+    invoiced_this_month: int
+    consecutive_failures: int
+
+    def blocked(self, b: Budget, amount: TopUpAmount, *, open_topup: bool) -> TopUpBlocked | None:
+        """The guardrail that stops `amount` now, or None."""
+        return topup_blocked(
+            b,
+            amount,
+            today=self.today,
+            open_topup=open_topup,
+            invoiced_this_month=self.invoiced_this_month,
+            consecutive_failures=self.consecutive_failures,
+        )
+
+
+def guard_inputs(conn: Connection, b: Budget, now: datetime) -> GuardInputs:
+    """`b`'s guardrail inputs at `now`: one read each of the month's invoiced total and the failures."""
+    local = now.astimezone(b.zone)
+    month_start = datetime.combine(local.date().replace(day=1), time(0), tzinfo=b.zone)
+    return GuardInputs(
+        today=local.date(),
+        month_start=month_start,
+        invoiced_this_month=invoiced_this_month(conn, b.id, month_start, hours=b.unit.is_hours),
+        consecutive_failures=consecutive_failures(conn, b.id),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +93,7 @@ def _detail(
     amount: TopUpAmount,
     *,
     opened: _Row | None,
-    invoiced: int,
-    failures: int,
-    month_start: datetime,
+    inputs: GuardInputs,
 ) -> str:
     unit, guard = b.unit, b.guardrails
     if reason is TopUpBlocked.OPEN_TOPUP and opened is not None:
@@ -72,7 +105,9 @@ def _detail(
         )
     if reason is TopUpBlocked.PAUSED:
         pause = guard.pause_after_failures
-        text = f"the last {failures} automatic top-ups failed in a row (paused after {pause})"
+        text = (
+            f"the last {inputs.consecutive_failures} automatic top-ups failed in a row (paused after {pause})"
+        )
         failed = _latest(conn, b, [TopupStatus.FAILED.value])
         if failed is None:
             return text
@@ -82,7 +117,8 @@ def _detail(
     if reason is TopUpBlocked.MONTHLY_CAP:
         cap = 0 if guard.monthly_cap is None else unit.measure(guard.monthly_cap)
         return (
-            f"{unit.format(invoiced)} invoiced automatically since {month_start:%Y-%m-%d}; the next top-up "
+            f"{unit.format(inputs.invoiced_this_month)} invoiced automatically since "
+            f"{inputs.month_start:%Y-%m-%d}; the next top-up "
             f"of {unit.format(amount.measure)} would pass the monthly cap of {unit.format(cap)}"
         )
     return (
@@ -91,30 +127,21 @@ def _detail(
     )
 
 
-def topup_hold(conn: Connection, b: Budget, *, settled: int, now: datetime) -> TopupHold | None:
+def topup_hold(
+    conn: Connection, b: Budget, *, settled: int, now: datetime, inputs: GuardInputs | None = None
+) -> TopupHold | None:
     """The guardrail holding `b`'s next automatic top-up, or None (also for a one-off budget,
-    and one whose replenish settings owe nothing). `settled` is the balance in its measure."""
+    and one whose replenish settings owe nothing). `settled` is the balance in its measure;
+    `inputs`, when the caller already read them for `now`, saves reading them again."""
     if b.replenish.mode is not ReplenishMode.AUTO:
         return None
     amount = topup_amount(b, min(settled, b.threshold_measure - 1))
     if amount is None:
         return None
-    local = now.astimezone(b.zone)
-    month_start = datetime.combine(local.date().replace(day=1), time(0), tzinfo=b.zone)
-    invoiced = invoiced_this_month(conn, b.id, month_start, hours=b.unit.is_hours)
-    failures = consecutive_failures(conn, b.id)
+    if inputs is None:
+        inputs = guard_inputs(conn, b, now)
     opened = _latest(conn, b, [s.value for s in OPEN_STATUSES])
-    reason = topup_blocked(
-        b,
-        amount,
-        today=local.date(),
-        open_topup=opened is not None,
-        invoiced_this_month=invoiced,
-        consecutive_failures=failures,
-    )
+    reason = inputs.blocked(b, amount, open_topup=opened is not None)
     if reason is None:
         return None
-    detail = _detail(
-        conn, b, reason, amount, opened=opened, invoiced=invoiced, failures=failures, month_start=month_start
-    )
-    return TopupHold(reason, detail)
+    return TopupHold(reason, _detail(conn, b, reason, amount, opened=opened, inputs=inputs))
