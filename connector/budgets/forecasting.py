@@ -35,7 +35,8 @@ from connector.billing import (
 from connector.billing.forecast import DEFAULT_WINDOW_DAYS, under_hold
 from connector.budgets.budget_queries import load_budgets
 from connector.budgets.reports import BalanceRow, balance_rows, lines_of
-from connector.budgets.topup_hold import GuardInputs, TopupHold, guard_inputs, topup_hold
+from connector.budgets.topup_hold import TopupHold, topup_hold
+from connector.invoicing.guards import GuardInputs, guard_inputs
 
 __all__ = ["BudgetForecast", "CashIn", "HeldForecast", "cash_in_calendar", "forecast_all", "held_forecast"]
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from connector.billing import Budget, ReplenishMode, crossed, topup_amount
 from connector.budgets.balance_queries import balances
-from connector.budgets.topup_hold import guard_inputs
+from connector.invoicing.guards import guard_inputs
 from connector.invoicing.outbox import plan_topup
 
 __all__ = ["Crossing", "after_change", "measure_of"]

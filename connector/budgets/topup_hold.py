@@ -4,7 +4,7 @@ When a guardrail stops a top-up, the reason lands on the top-up record and in a 
 an operator looking at the budget should see it too, and before the next crossing, not after.
 This module asks the same rule the crossing and the invoice worker ask
 (`connector.billing.topup_blocked`), with the same inputs read by the same function
-(`guard_inputs`, which the threshold crossing calls too), plus an open top-up of the budget, for the top-up
+(`connector.invoicing.guards.guard_inputs`, which the crossing and the worker call too), plus an open top-up of the budget, for the top-up
 the budget would invoice next: the one its balance calls for now, or, above the threshold, the
 one a crossing would call for (the balance just below the threshold). Nothing is written.
 """
@@ -12,51 +12,16 @@ one a crossing would call for (the balance just below the threshold). Nothing is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from connector.billing import Budget, ReplenishMode, TopUpAmount, TopUpBlocked, topup_amount, topup_blocked
+from connector.billing import Budget, ReplenishMode, TopUpAmount, TopUpBlocked, topup_amount
+from connector.invoicing.guards import GuardInputs, guard_inputs
 from connector.invoicing.model import OPEN_STATUSES, TopupKind, TopupStatus
-from connector.invoicing.outbox import consecutive_failures, invoiced_this_month
 from connector.storage.tables.invoicing import topup
 
-__all__ = ["GuardInputs", "TopupHold", "guard_inputs", "topup_hold"]
-
-
-@dataclass(frozen=True, slots=True)
-class GuardInputs:
-    """What the outbox knows that `topup_blocked` needs, as of one moment: the budget's local day,
-    the start of its month in the budget's time zone, the automatic top-ups invoiced since then
-    (in the budget's measure) and how many top-ups failed in a row."""
-
-    today: date
-    month_start: datetime
-    invoiced_this_month: int
-    consecutive_failures: int
-
-    def blocked(self, b: Budget, amount: TopUpAmount, *, open_topup: bool) -> TopUpBlocked | None:
-        """The guardrail that stops `amount` now, or None."""
-        return topup_blocked(
-            b,
-            amount,
-            today=self.today,
-            open_topup=open_topup,
-            invoiced_this_month=self.invoiced_this_month,
-            consecutive_failures=self.consecutive_failures,
-        )
-
-
-def guard_inputs(conn: Connection, b: Budget, now: datetime) -> GuardInputs:
-    """`b`'s guardrail inputs at `now`: one read each of the month's invoiced total and the failures."""
-    local = now.astimezone(b.zone)
-    month_start = datetime.combine(local.date().replace(day=1), time(0), tzinfo=b.zone)
-    return GuardInputs(
-        today=local.date(),
-        month_start=month_start,
-        invoiced_this_month=invoiced_this_month(conn, b.id, month_start, hours=b.unit.is_hours),
-        consecutive_failures=consecutive_failures(conn, b.id),
-    )
+__all__ = ["TopupHold", "topup_hold"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ budget's period policy, which a person chose.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection
 
@@ -19,12 +20,46 @@ from connector.invoicing.invoice import topup_money
 from connector.invoicing.model import Topup, TopupKind
 from connector.invoicing.outbox import consecutive_failures, invoiced_this_month
 
-__all__ = ["blocked_by_guardrail", "veto_ends"]
+__all__ = ["GuardInputs", "blocked_by_guardrail", "guard_inputs", "veto_ends"]
 
 
-def _month_start(budget: Budget, now: datetime) -> datetime:
-    local = now.astimezone(budget.zone)
-    return datetime.combine(local.date().replace(day=1), time(0), tzinfo=budget.zone)
+@dataclass(frozen=True, slots=True)
+class GuardInputs:
+    """What the outbox knows that `topup_blocked` needs, as of one moment: the budget's local day,
+    the start of its month in the budget's time zone, the automatic top-ups invoiced since then
+    (in the budget's measure) and how many top-ups failed in a row."""
+
+    today: date
+    month_start: datetime
+    invoiced_this_month: int
+    consecutive_failures: int
+
+    def blocked(self, b: Budget, amount: TopUpAmount, *, open_topup: bool) -> TopUpBlocked | None:
+        """The guardrail that stops `amount` now, or None."""
+        return topup_blocked(
+            b,
+            amount,
+            today=self.today,
+            open_topup=open_topup,
+            invoiced_this_month=self.invoiced_this_month,
+            consecutive_failures=self.consecutive_failures,
+        )
+
+
+def guard_inputs(conn: Connection, b: Budget, now: datetime, *, exclude: str | None = None) -> GuardInputs:
+    """`b`'s guardrail inputs at `now`: one read each of the month's invoiced total (leaving out
+    the top-up `exclude`, the one being judged) and of the failures. The threshold crossing, the
+    budget's hold and forecast, and the worker all read them here."""
+    local = now.astimezone(b.zone)
+    month_start = datetime.combine(local.date().replace(day=1), time(0), tzinfo=b.zone)
+    return GuardInputs(
+        today=local.date(),
+        month_start=month_start,
+        invoiced_this_month=invoiced_this_month(
+            conn, b.id, month_start, hours=b.unit.is_hours, exclude=exclude
+        ),
+        consecutive_failures=consecutive_failures(conn, b.id),
+    )
 
 
 def blocked_by_guardrail(
@@ -37,16 +72,7 @@ def blocked_by_guardrail(
     measure = topup.quantity_seconds if hours and topup.quantity_seconds else topup.amount_cents
     amount = topup_money(topup, budget)
     candidate = TopUpAmount(measure, budget.unit.quantity(measure), amount, amount, topup.line_text or "")
-    return topup_blocked(
-        budget,
-        candidate,
-        today=now.astimezone(budget.zone).date(),
-        open_topup=False,
-        invoiced_this_month=invoiced_this_month(
-            conn, budget.id, _month_start(budget, now), hours=hours, exclude=topup.id
-        ),
-        consecutive_failures=consecutive_failures(conn, budget.id),
-    )
+    return guard_inputs(conn, budget, now, exclude=topup.id).blocked(budget, candidate, open_topup=False)
 
 
 def veto_ends(topup: Topup, budget: Budget) -> datetime | None:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,14 @@ from sqlalchemy import Engine
 
 
 def run_cli(
-    engine: Engine, tmp_path: Path, *args: str, columns: int | None = None
+    engine: Engine,
+    tmp_path: Path,
+    *args: str,
+    columns: int | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m connector *args` in `tmp_path`; `columns` sets the terminal width tables wrap at."""
+    """`python -m connector *args` in `tmp_path`; `columns` sets the terminal width tables wrap at,
+    `settings` adds PREPAID_ variables."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PREPAID_")}
     env = {
         **clean,
@@ -25,6 +31,7 @@ def run_cli(
         "PREPAID_LOG_FORMAT": "json",
         "PYTHONWARNINGS": "ignore",
     }
+    env.update(settings or {})
     if columns is not None:
         env["COLUMNS"] = str(columns)
     return subprocess.run(

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +9,7 @@ from typing import Any
 import pytest
 from budgets_fixtures import Clock, auto_budget, make_budget
 from sqlalchemy import Engine, insert
+from support.cli import json_output, run_cli
 
 from connector.billing import CustomerRef, CustomerType
 from connector.budgets import BudgetsService
@@ -24,25 +21,10 @@ ENTRIES = 60_000  # above the size from which a call is shared between processes
 
 
 def _reconcile(engine: Engine, tmp_path: Path) -> Any:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREPAID_")}
-    env = {
-        **clean,
-        "PREPAID_DATABASE_URL": str(engine.url),
-        "PREPAID_DATA_DIR": str(tmp_path),
-        "PREPAID_LOG_FORMAT": "json",
-        "PREPAID_APPLY_WORKERS": "2",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "connector", "budgets", "reconcile", "--json"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_cli(
+        engine, tmp_path, "budgets", "reconcile", "--json", settings={"PREPAID_APPLY_WORKERS": "2"}
     )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return json_output(result)
 
 
 def test_reconcile_catches_up_a_large_backlog_in_two_processes_once(engine: Engine, tmp_path: Path) -> None:
