@@ -32,7 +32,8 @@ from connector.billing import (
 from connector.budgets.budget_queries import load_budgets
 from connector.budgets.entry_reads import entries_by_id, load_allocations
 from connector.budgets.errors import BudgetNotFound, EntriesNotFound
-from connector.budgets.invoiced import INVOICED, settled_in_teamleader, settled_note
+from connector.budgets.invoiced import settled_in_teamleader, settled_note
+from connector.budgets.reports import INVOICED
 from connector.budgets.writer import Planned
 from connector.storage.tables.budgets import entry_allocation, ledger_line
 from connector.storage.tables.sync import time_entry

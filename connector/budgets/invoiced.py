@@ -33,14 +33,12 @@ from sqlalchemy import (
 from connector.billing import Budget, Ineligible, TimeEntry, ineligibility
 from connector.budgets.budget_queries import load_budgets
 from connector.budgets.entry_codec import ENTRY_FIELDS, entry_from_values
-from connector.budgets.reports import EntryRow, entry_rows, person_name
+from connector.budgets.reports import INVOICED, EntryRow, entry_rows, person_name
 from connector.storage.tables.budgets import budget, entry_allocation
 from connector.storage.tables.sync import time_entry, tl_user, work_type
 
-__all__ = ["INVOICED", "invoiced_rows", "listed_entries", "settled_in_teamleader", "settled_note"]
+__all__ = ["invoiced_rows", "listed_entries", "settled_in_teamleader", "settled_note"]
 
-INVOICED = "invoiced"
-"""The listed state of an entry Teamleader settled: read-only, it cannot be subtracted."""
 
 _SETTLED = (Ineligible.INVOICED, Ineligible.PREPAID)
 _ENTRY_COLUMNS = [time_entry.c[name] for name in ENTRY_FIELDS]

@@ -30,6 +30,7 @@ from connector.storage.tables.budgets import budget, entry_allocation, ledger_li
 from connector.storage.tables.sync import company, contact, time_entry, tl_user, work_type
 
 __all__ = [
+    "INVOICED",
     "BalanceRow",
     "EntryRow",
     "StatementData",
@@ -120,6 +121,10 @@ def person_name() -> ColumnElement[str]:
     return func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
 
 
+INVOICED = "invoiced"
+"""The listed state of an entry Teamleader settled: read-only, it cannot be subtracted."""
+
+
 @dataclass(frozen=True, slots=True)
 class EntryRow:
     """A time entry in one budget, with its value there (`amount_cents` None: needs a rate, or
@@ -144,6 +149,11 @@ class EntryRow:
     deleted: bool
     billing_type: str | None = None
     invoice_id: str | None = None
+
+    @property
+    def counted_seconds(self) -> int:
+        """The rounded duration the budget counts; Teamleader's own for an entry it invoiced."""
+        return self.duration_seconds if self.state == INVOICED else self.rounded_seconds or 0
 
 
 def entry_rows(

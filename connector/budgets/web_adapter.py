@@ -22,9 +22,10 @@ from connector.budgets.choices import Choice, Selection
 from connector.budgets.errors import BudgetNotFound, ChoiceLost, EntriesNotFound
 from connector.budgets.flagged import FlagChoice, resolve_flagged
 from connector.budgets.forecasting import held_forecast
-from connector.budgets.invoiced import INVOICED, listed_entries
+from connector.budgets.invoiced import listed_entries
 from connector.budgets.periods import PeriodFigures, period_figures
 from connector.budgets.reports import (
+    INVOICED,
     BalanceRow,
     EntryRow,
     balance_rows,
@@ -222,7 +223,7 @@ class BudgetsWebAdapter:
             work_type=r.work_type,
             description=r.description,
             duration_seconds=r.duration_seconds,
-            rounded_seconds=(r.duration_seconds if r.state == INVOICED else r.rounded_seconds) or 0,
+            rounded_seconds=r.counted_seconds,
             rate=None if r.rate_cents is None else Money.from_cents(r.rate_cents, currency).amount,
             amount=None if r.amount_cents is None else Money.from_cents(r.amount_cents, currency).amount,
             warning=warning,

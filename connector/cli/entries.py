@@ -22,8 +22,8 @@ import typer
 from connector.billing import Money
 from connector.budgets import Choice, Selection
 from connector.budgets.flagged import FlagChoice, resolve_flagged
-from connector.budgets.invoiced import INVOICED, listed_entries
-from connector.budgets.reports import EntryRow
+from connector.budgets.invoiced import listed_entries
+from connector.budgets.reports import INVOICED, EntryRow
 from connector.cli.budgets import actor
 from connector.cli.context import get_container
 from connector.cli.output import console, err_console, print_json, print_table
@@ -41,11 +41,6 @@ def _money(r: EntryRow, currency: str) -> str:
     if r.state == INVOICED:
         return "-"
     return "needs a rate" if r.amount_cents is None else Money.from_cents(r.amount_cents, currency).format()
-
-
-def _seconds(r: EntryRow) -> int:
-    """The rounded duration the budget counts; Teamleader's own for an entry it invoiced."""
-    return r.duration_seconds if r.state == INVOICED else r.rounded_seconds or 0
 
 
 def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
@@ -114,7 +109,7 @@ def list_entries(
                 r.state,
                 r.person,
                 r.work_type,
-                f"{_seconds(r) / 3600:.2f}",
+                f"{r.counted_seconds / 3600:.2f}",
                 _money(r, currencies.get(r.budget_id, "EUR")),
                 (r.note or "") if r.state == INVOICED else ", ".join(r.flags),
                 r.description[:50],
