@@ -4,46 +4,23 @@ why; the crossing and zero dates stay; a one-off budget forecasts no top-up."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from budgets_fixtures import NOW, Clock, make_budget, put_entry
-from sqlalchemy import Engine, insert
+from budgets_fixtures import NOW, Clock, make_budget, put_entry, put_topup
+from sqlalchemy import Engine
+from support.cli import json_output, run_cli
 
 from connector.billing import Budget, Guardrails, ReplenishMode, ReplenishSettings, TopUpBlocked
 from connector.budgets import BudgetsService, Choice, Selection
 from connector.budgets.forecasting import BudgetForecast, forecast_all
 from connector.budgets.web_adapter import BudgetsWebAdapter
-from connector.storage.tables.invoicing import topup
 
 AUTO = ReplenishSettings(ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1")
 PAUSED = "automatic top-ups are paused after repeated failures"
-
-
-def _topup(engine: Engine, topup_id: str, status: str, *, at: datetime, **values: Any) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            insert(topup).values(
-                id=topup_id,
-                budget_id="b1",
-                kind="topup",
-                status=status,
-                reason="balance below threshold",
-                amount_cents=100000,
-                marker=f"PP-{topup_id}",
-                attempts=1,
-                created_at=at,
-                updated_at=at,
-                **values,
-            )
-        )
 
 
 def _burning(engine: Engine, b: Budget, now: datetime, hours: int) -> BudgetsService:
@@ -72,7 +49,7 @@ def test_paused_top_ups_withdraw_the_forecast_top_up_until_one_goes_through(engi
     assert free.topups and free.topups[0].day == free.forecast.threshold_date
 
     for n in range(3):
-        _topup(engine, f"f{n}", "failed", at=now - timedelta(days=3 - n), last_error="unknown department")
+        put_topup(engine, f"f{n}", "failed", at=now - timedelta(days=3 - n), last_error="unknown department")
     held = _only(engine, now)
     assert (held.forecast.next_topup_date, held.forecast.next_topup, held.topups) == (None, None, ())
     assert held.topup_held is not None and held.topup_held == held.hold
@@ -87,7 +64,7 @@ def test_paused_top_ups_withdraw_the_forecast_top_up_until_one_goes_through(engi
     assert page.forecast.topup_held is not None and page.forecast.topup_held.code == "paused"
     assert page.forecast.threshold_date == free.forecast.threshold_date
 
-    _topup(engine, "ok", "credited", at=now - timedelta(hours=1))
+    put_topup(engine, "ok", "credited", at=now - timedelta(hours=1))
     assert _only(engine, now).forecast.next_topup_date == free.forecast.threshold_date
     assert BudgetsWebAdapter(service).budget_page("b1").forecast.topup_held is None
 
@@ -95,7 +72,7 @@ def test_paused_top_ups_withdraw_the_forecast_top_up_until_one_goes_through(engi
 def test_an_open_top_up_withdraws_the_next_one(engine: Engine) -> None:
     now = datetime.now(UTC)
     service = _burning(engine, make_budget(replenish=AUTO), now, hours=10)
-    _topup(engine, "t-open", "booked", at=now - timedelta(hours=2), invoice_number="2026/0007")
+    put_topup(engine, "t-open", "booked", at=now - timedelta(hours=2), invoice_number="2026/0007")
     held = _only(engine, now)
     assert held.forecast.next_topup_date is None and held.topups == ()
     assert held.topup_held is not None and held.topup_held.reason is TopUpBlocked.OPEN_TOPUP
@@ -115,7 +92,7 @@ def test_the_monthly_cap_holds_only_the_month_it_counts(engine: Engine, hours: i
     _burning(
         engine, make_budget(replenish=AUTO, guardrails=Guardrails(monthly_cap=Decimal(1500))), NOW, hours
     )
-    _topup(engine, "mar", "credited", at=NOW - timedelta(days=2))
+    put_topup(engine, "mar", "credited", at=NOW - timedelta(days=2))
     shown = _only(engine, NOW)
     assert shown.hold is not None and shown.hold.code == "monthly_cap"
     crossing = shown.forecast.threshold_date
@@ -144,26 +121,11 @@ def test_a_one_off_budget_forecasts_its_dates_and_no_top_up(engine: Engine) -> N
 
 
 def _cli(engine: Engine, tmp_path: Path, *args: str) -> Any:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREPAID_")}
-    env = {
-        **clean,
-        "PREPAID_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "PREPAID_DATA_DIR": str(tmp_path),
-        "PREPAID_LOG_FORMAT": "json",
-        "PYTHONWARNINGS": "ignore",
-        "COLUMNS": "250",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "connector", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(engine, tmp_path, *args, columns=250)
+    if "--json" in args:
+        return json_output(result)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout) if "--json" in args else result.stdout
+    return result.stdout
 
 
 def test_the_command_line_keeps_its_fields_and_says_the_top_up_is_held(
@@ -172,7 +134,7 @@ def test_the_command_line_keeps_its_fields_and_says_the_top_up_is_held(
     now = datetime.now(UTC)
     _burning(engine, make_budget(replenish=AUTO), now, hours=10)
     for n in range(3):
-        _topup(engine, f"f{n}", "failed", at=now - timedelta(days=3 - n), last_error="unknown department")
+        put_topup(engine, f"f{n}", "failed", at=now - timedelta(days=3 - n), last_error="unknown department")
     engine.dispose()
 
     forecast = _cli(engine, tmp_path, "forecast", "--json")
