@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,8 @@ from connector.billing import (
     SubtractionRule,
     ValuationSettings,
 )
+from connector.bootstrap import Container
+from connector.invoicing import plan_topup
 from connector.sandbox.server import SandboxServer
 
 
@@ -90,3 +92,36 @@ def budget_for(
         replenish=replenish,
         guardrails=guardrails or Guardrails(),
     )
+
+
+def guarded_budget_stack(
+    start_sandbox: Callable[..., SandboxServer],
+    connect_stack: Callable[[SandboxServer], Container],
+    budget_id: str,
+    guardrails: Guardrails,
+) -> tuple[SandboxServer, Container]:
+    """A small sandbox, synced, with one manual budget on its first company that tops up
+    automatically (EUR 1,000) under `guardrails`."""
+    sandbox = start_sandbox(companies=3, contacts=2, entries=10, months=1)
+    stack = connect_stack(sandbox)
+    stack.sync_engine().full()
+    company_id = sorted(c["id"] for c in control(sandbox, "GET", "state?entries=0")["companies"])[0]
+    reference = invoicing_reference(sandbox)
+    b = budget_for(budget_id, company_id, auto=False, reference=reference, guardrails=guardrails)
+    stack.budgets().create(b, actor="e2e")
+    return sandbox, stack
+
+
+def plan_topup_now(stack: Container, budget_id: str) -> str:
+    """An automatic EUR 1,000 top-up planned now, as a threshold crossing plans one."""
+    with stack.engine.begin() as conn:
+        topup_id = plan_topup(
+            conn,
+            budget_id=budget_id,
+            amount_cents=100_000,
+            quantity_seconds=None,
+            reason="e2e",
+            now=datetime.now(UTC),
+        )
+    assert topup_id is not None
+    return topup_id

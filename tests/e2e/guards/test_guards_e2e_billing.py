@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,14 @@ from guards_e2e_support import (
     control,
     invoicing_reference,
     open_entries_by_company,
+    plan_topup_now,
 )
 from sqlalchemy import select
 
 from connector.budgets.files import apply_file
 from connector.budgets.flagged import FlagChoice, resolve_flagged
 from connector.budgets.reports import balance_rows, entry_rows
-from connector.invoicing import TopupStatus, plan_topup
+from connector.invoicing import TopupStatus
 from connector.invoicing.outbox import load
 from connector.storage.tables.budgets import ledger_line
 
@@ -89,16 +89,7 @@ def test_a_credit_note_on_a_topup_invoice_reverses_its_credit_exactly_once(
     service.create(
         budget_for("g2", company_id, auto=False, reference=invoicing_reference(sandbox)), actor="e2e"
     )
-    with stack.engine.begin() as conn:
-        topup_id = plan_topup(
-            conn,
-            budget_id="g2",
-            amount_cents=100_000,
-            quantity_seconds=None,
-            reason="e2e",
-            now=datetime.now(UTC),
-        )
-    assert topup_id is not None
+    topup_id = plan_topup_now(stack, "g2")
     stack.topup_worker().run_once()
     with stack.engine.connect() as conn:
         credited = load(conn, topup_id)

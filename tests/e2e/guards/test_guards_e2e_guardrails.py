@@ -7,12 +7,20 @@ from typing import Any
 
 import httpx
 import pytest
-from guards_e2e_support import budget_for, control, invoicing_reference, open_entries_by_company, requests_to
+from guards_e2e_support import (
+    budget_for,
+    control,
+    guarded_budget_stack,
+    invoicing_reference,
+    open_entries_by_company,
+    plan_topup_now,
+    requests_to,
+)
 from sqlalchemy import select
 
 from connector.billing import Guardrails
 from connector.budgets import BudgetsService
-from connector.invoicing import TopupStatus, plan_topup
+from connector.invoicing import TopupStatus
 from connector.invoicing.notify import Notifier
 from connector.invoicing.operator import TopupOperator
 from connector.invoicing.outbox import list_topups, load
@@ -79,42 +87,19 @@ def test_the_monthly_cap_and_the_end_horizon_each_stop_a_topup_at_the_crossing(
     assert "ends within" in blocked["Budget ending"]
 
 
-def _plan(stack: Any, budget_id: str) -> str:
-    with stack.engine.begin() as conn:
-        topup_id = plan_topup(
-            conn,
-            budget_id=budget_id,
-            amount_cents=100_000,
-            quantity_seconds=None,
-            reason="e2e",
-            now=datetime.now(UTC),
-        )
-    assert topup_id is not None
-    return topup_id
-
-
 def test_after_k_failures_automatic_topups_pause_and_say_why(start_sandbox: Any, connect_stack: Any) -> None:
-    sandbox = start_sandbox(companies=3, contacts=2, entries=10, months=1)
-    stack = connect_stack(sandbox)
-    stack.sync_engine().full()
-    company_id = sorted(c["id"] for c in control(sandbox, "GET", "state?entries=0")["companies"])[0]
-    b = budget_for(
-        "paused",
-        company_id,
-        auto=False,
-        reference=invoicing_reference(sandbox),
-        guardrails=Guardrails(pause_after_failures=2),
+    sandbox, stack = guarded_budget_stack(
+        start_sandbox, connect_stack, "paused", Guardrails(pause_after_failures=2)
     )
-    stack.budgets().create(b, actor="e2e")
     control(sandbox, "POST", "faults", {"endpoint": "invoices.draft", "kind": "status", "status": 400})
     for _ in range(2):
-        failed = _plan(stack, "paused")
+        failed = plan_topup_now(stack, "paused")
         stack.topup_worker().run_once()
         with stack.engine.connect() as conn:
             assert (row := load(conn, failed)) is not None and row.status is TopupStatus.FAILED
     assert requests_to(sandbox, "invoices.draft") == 2
     control(sandbox, "DELETE", "faults")
-    third = _plan(stack, "paused")
+    third = plan_topup_now(stack, "paused")
     stack.topup_worker().run_once()
     with stack.engine.connect() as conn:
         row = load(conn, third)
@@ -126,19 +111,8 @@ def test_after_k_failures_automatic_topups_pause_and_say_why(start_sandbox: Any,
 def test_the_veto_window_holds_the_draft_and_a_cancel_stops_it_before_booking(
     start_sandbox: Any, connect_stack: Any
 ) -> None:
-    sandbox = start_sandbox(companies=3, contacts=2, entries=10, months=1)
-    stack = connect_stack(sandbox)
-    stack.sync_engine().full()
-    company_id = sorted(c["id"] for c in control(sandbox, "GET", "state?entries=0")["companies"])[0]
-    b = budget_for(
-        "veto",
-        company_id,
-        auto=False,
-        reference=invoicing_reference(sandbox),
-        guardrails=Guardrails(veto_hours=4),
-    )
-    stack.budgets().create(b, actor="e2e")
-    held = _plan(stack, "veto")
+    sandbox, stack = guarded_budget_stack(start_sandbox, connect_stack, "veto", Guardrails(veto_hours=4))
+    held = plan_topup_now(stack, "veto")
     stack.topup_worker().run_once()
     stack.topup_worker().run_once()
     with stack.engine.connect() as conn:

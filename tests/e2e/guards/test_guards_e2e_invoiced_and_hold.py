@@ -4,17 +4,22 @@ retry they advise goes through."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from guards_e2e_support import budget_for, control, invoicing_reference, open_entries_by_company
+from guards_e2e_support import (
+    budget_for,
+    control,
+    guarded_budget_stack,
+    open_entries_by_company,
+    plan_topup_now,
+)
 
 from connector.billing import ChoiceRefused, Guardrails
 from connector.budgets import Choice, Selection
 from connector.budgets.invoiced import listed_entries
 from connector.budgets.web_adapter import BudgetsWebAdapter
-from connector.invoicing import TopupStatus, plan_topup
+from connector.invoicing import TopupStatus
 from connector.invoicing.operator import TopupOperator
 from connector.invoicing.outbox import load
 
@@ -59,33 +64,15 @@ def test_an_entry_teamleader_invoiced_is_listed_with_its_invoice(
 def test_the_budget_says_top_ups_are_paused_until_the_advised_retry(
     start_sandbox: Any, connect_stack: Any
 ) -> None:
-    sandbox = start_sandbox(companies=3, contacts=2, entries=10, months=1)
-    stack = connect_stack(sandbox)
-    stack.sync_engine().full()
-    company_id = sorted(c["id"] for c in control(sandbox, "GET", "state?entries=0")["companies"])[0]
-    b = budget_for(
-        "paused",
-        company_id,
-        auto=False,
-        reference=invoicing_reference(sandbox),
-        guardrails=Guardrails(pause_after_failures=2),
+    sandbox, stack = guarded_budget_stack(
+        start_sandbox, connect_stack, "paused", Guardrails(pause_after_failures=2)
     )
-    stack.budgets().create(b, actor="e2e")
     adapter = BudgetsWebAdapter(stack.budgets())
     assert adapter.budget_page("paused").topup_hold is None
     control(sandbox, "POST", "faults", {"endpoint": "invoices.draft", "kind": "status", "status": 400})
     failed = []
     for _ in range(2):
-        with stack.engine.begin() as conn:
-            topup_id = plan_topup(
-                conn,
-                budget_id="paused",
-                amount_cents=100_000,
-                quantity_seconds=None,
-                reason="e2e",
-                now=datetime.now(UTC),
-            )
-        assert topup_id is not None
+        topup_id = plan_topup_now(stack, "paused")
         failed.append(topup_id)
         stack.topup_worker().run_once()
 
