@@ -23,7 +23,7 @@ from connector.invoicing import TopupStatus
 from connector.invoicing.outbox import load
 from connector.storage.tables.budgets import ledger_line
 
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+pytestmark = pytest.mark.e2e
 
 
 def _lines(stack: Any, budget_id: str) -> list[Any]:

@@ -28,7 +28,7 @@ from connector.invoicing.teamleader_api import TeamleaderInvoices
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.invoicing import topup
 
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+pytestmark = pytest.mark.e2e
 
 
 class Notifications:

@@ -23,7 +23,7 @@ from connector.invoicing import TopupStatus
 from connector.invoicing.operator import TopupOperator
 from connector.invoicing.outbox import load
 
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+pytestmark = pytest.mark.e2e
 
 
 def test_an_entry_teamleader_invoiced_is_listed_with_its_invoice(

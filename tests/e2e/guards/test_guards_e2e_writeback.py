@@ -10,7 +10,7 @@ from guards_e2e_support import budget_for, control, open_entries_by_company, req
 from connector.budgets import Choice, Selection
 from connector.budgets.reports import balance_rows
 
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+pytestmark = pytest.mark.e2e
 
 
 def test_a_burst_of_200_changes_on_one_customer_costs_at_most_two_update_calls(
