@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from budgets_fixtures import Clock, auto_budget, make_budget
 from sqlalchemy import Engine, insert
 from support.cli import json_output, run_cli
@@ -14,8 +13,6 @@ from support.cli import json_output, run_cli
 from connector.billing import CustomerRef, CustomerType
 from connector.budgets import BudgetsService
 from connector.storage.tables.sync import time_entry
-
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 ENTRIES = 60_000  # above the size from which a call is shared between processes
 
