@@ -1,7 +1,8 @@
 """The composition root: builds settings, logging, the database engine and the services from them.
 
 The command line, `prepaid serve` and the tests all go through `bootstrap()`, so each runs the
-same wiring; tests pass their own `Settings` (and fakes) instead of patching globals.
+same wiring; tests pass their own `Settings` and `Clock` instead of patching globals. The container
+holds the process's one clock and hands it to every service it builds.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
@@ -19,6 +20,7 @@ from connector.budgets.periods import PeriodCloser
 from connector.budgets.sharding import default_workers
 from connector.budgets.web_adapter import BudgetsWebAdapter
 from connector.budgets.writeback import BalanceWriteback
+from connector.clock import SYSTEM_CLOCK, Clock
 from connector.invoicing import TopupReconciler, TopupWorker
 from connector.invoicing.notify import Notifier
 from connector.invoicing.teamleader_api import TeamleaderInvoices
@@ -38,6 +40,7 @@ class Container:
 
     settings: Settings
     engine: Engine
+    clock: Clock = field(default=SYSTEM_CLOCK)
     _client: TeamleaderClient | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closed: bool = field(default=False, repr=False)
@@ -55,7 +58,7 @@ class Container:
         """The process's Teamleader client (built on first use: it needs the client id and secret)."""
         with self._lock:
             if self._client is None:
-                self._client = build_client(self.settings, self.engine)
+                self._client = build_client(self.settings, self.engine, clock=self.clock)
             return self._client
 
     def notifier(self) -> Notifier:
@@ -65,11 +68,13 @@ class Container:
     def budgets(self) -> BudgetsService:
         """The budgets service (ledger, choices, balances) on this database."""
         workers = self.settings.apply_workers or default_workers()
-        return BudgetsService(self.engine, notifier=self.notifier(), apply_workers=workers)
+        return BudgetsService(
+            self.engine, clock=self.clock.now, notifier=self.notifier(), apply_workers=workers
+        )
 
     def period_closer(self, actor: str = "periods") -> PeriodCloser:
         """Closes the periods of renewing budgets that have ended (scheduled, or `prepaid periods close`)."""
-        return PeriodCloser(self.engine, actor=actor)
+        return PeriodCloser(self.engine, clock=self.clock.now, actor=actor)
 
     def web_adapter(self) -> BudgetsWebAdapter:
         """The budgets service as the dashboard's read model and actions."""
@@ -84,6 +89,7 @@ class Container:
             LedgerCredits(),
             notifier=self.notifier(),
             name=name,
+            clock=self.clock.now,
         )
 
     def write_back(self) -> int:
@@ -94,7 +100,7 @@ class Container:
         client = self.teamleader()
         with self._lock:
             if self._writeback is None:
-                self._writeback = BalanceWriteback(self.engine, client, field)
+                self._writeback = BalanceWriteback(self.engine, client, field, clock=self.clock.now)
             job = self._writeback
         return job.run_once()
 
@@ -106,6 +112,7 @@ class Container:
             StoredBudgets(),
             LedgerCredits(),
             notifier=self.notifier(),
+            clock=self.clock.now,
         )
 
     def entries_changed(self, entry_ids: Sequence[str]) -> None:
@@ -114,13 +121,14 @@ class Container:
 
     def sync_engine(self, since: date | None = None) -> SyncEngine:
         """A sync engine on this database and client."""
-        default_since = self.settings.sync_since or (datetime.now(UTC).date() - timedelta(days=365))
+        default_since = self.settings.sync_since or (self.clock.now().date() - timedelta(days=365))
         return SyncEngine(
             self.engine,
             self.teamleader(),
             since=since or default_since,
             window_days=self.settings.sync_window_days,
             on_entries_changed=self.entries_changed,
+            clock=self.clock,
         )
 
     def inbox(self) -> InboxProcessor:
@@ -130,6 +138,7 @@ class Container:
             self.engine,
             self.teamleader(),
             on_entries_changed=self.entries_changed,
+            clock=self.clock.now,
             handlers={
                 "invoice": reconciler.handle_invoice_events,
                 "creditNote": reconciler.handle_credit_note_events,
@@ -170,6 +179,7 @@ def bootstrap(
     *,
     migrate: bool = True,
     configure_logs: bool = True,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Container:
     """Build the container; by default apply pending migrations (as `serve` and the demo need)."""
     settings = settings or load_settings()
@@ -182,4 +192,4 @@ def bootstrap(
     engine = create_db_engine(settings.resolved_database_url)
     if migrate:
         upgrade(engine)
-    return Container(settings=settings, engine=engine)
+    return Container(settings=settings, engine=engine, clock=clock)

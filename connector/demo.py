@@ -95,7 +95,7 @@ def prepare(base: Settings | None = None) -> tuple[SandboxServer, Container]:
 
 
 def _connect(container: Container) -> str:
-    oauth = TeamleaderOAuth(container.settings)
+    oauth = TeamleaderOAuth(container.settings, clock=container.clock)
     state = secrets.token_urlsafe(16)
     approved = httpx.get(oauth.authorization_url(state), follow_redirects=False, timeout=10)
     code = code_from_redirect(approved.headers["location"], state)

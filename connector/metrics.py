@@ -9,12 +9,13 @@ This module imports only prometheus-client, so any layer may import it cheaply.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from connector.clock import SYSTEM_CLOCK
 
 __all__ = [
     "API_CALLS",
@@ -60,7 +61,7 @@ HTTP_REQUEST_SECONDS = Histogram(
 
 def record_sync(entity: str, at: float | None = None) -> None:
     """Note a successful sync of `entity` (now, or at the Unix time `at`)."""
-    LAST_SYNC.labels(entity=entity).set(time.time() if at is None else at)
+    LAST_SYNC.labels(entity=entity).set(SYSTEM_CLOCK.time() if at is None else at)
 
 
 class _SyncLag(Collector):
@@ -70,7 +71,7 @@ class _SyncLag(Collector):
             "Seconds since the last successful sync, by entity.",
             labels=["entity"],
         )
-        now = time.time()
+        now = SYSTEM_CLOCK.time()
         for metric in LAST_SYNC.collect():
             for sample in metric.samples:
                 family.add_metric([sample.labels["entity"]], max(0.0, now - sample.value))

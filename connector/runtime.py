@@ -111,6 +111,7 @@ class Runtime:
             webhook_secret(settings),
             account_id=lambda: _account_id(store),
             poke=inbox_worker.poke,
+            clock=container.clock.now,
         )
         adapter = container.web_adapter()
         self.app = create_app(
@@ -145,6 +146,7 @@ class Runtime:
                     cron=settings.schedule_period_close,
                 ),
             ],
+            clock=container.clock.now,
         )
 
         inner = self.app.router.lifespan_context

@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.logging import get_logger
 from connector.storage.locks import claim_run_slot, finish_run_slot
 
@@ -57,8 +58,16 @@ def latest_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
 class Scheduler:
     """Runs the jobs in a background thread; one instance per process."""
 
-    def __init__(self, engine: Engine, jobs: list[ScheduledJob], *, timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        jobs: list[ScheduledJob],
+        *,
+        timezone: str = "UTC",
+        clock: Now = SYSTEM_CLOCK.now,
+    ) -> None:
         self._engine = engine
+        self._clock = clock
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._scheduler = BackgroundScheduler(
             timezone=timezone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
@@ -67,7 +76,7 @@ class Scheduler:
             self._add(job)
 
     def _add(self, job: ScheduledJob) -> None:
-        now = datetime.now(UTC)
+        now = self._clock()
         if job.cron is not None:
             trigger = CronTrigger.from_crontab(job.cron, timezone=UTC)
             self._scheduler.add_job(
@@ -91,10 +100,11 @@ class Scheduler:
             raise ValueError(f"job {job.name} needs a cron expression or an interval")
 
     def _claimed(self, job: ScheduledJob, trigger: CronTrigger) -> None:
-        fired = latest_fire_time(trigger, datetime.now(UTC))
-        slot = (fired or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M")
+        now = self._clock()
+        fired = latest_fire_time(trigger, now)
+        slot = (fired or now).strftime("%Y-%m-%dT%H:%M")
         with self._engine.begin() as conn:
-            if not claim_run_slot(conn, job.name, slot, self._owner):
+            if not claim_run_slot(conn, job.name, slot, self._owner, now):
                 log.debug("job.skipped", job=job.name, slot=slot, reason="claimed_elsewhere")
                 return
         outcome, detail = "ok", None
@@ -108,7 +118,7 @@ class Scheduler:
             log.exception("job.failed", job=job.name, slot=slot)
         finally:
             with self._engine.begin() as conn:
-                finish_run_slot(conn, job.name, slot, outcome, detail)
+                finish_run_slot(conn, job.name, slot, outcome, detail, now=self._clock())
 
     def _unclaimed(self, job: ScheduledJob) -> None:
         try:

@@ -12,16 +12,34 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from connector.clock import SYSTEM_CLOCK
 from connector.settings import Settings
 from connector.storage import create_db_engine, metadata, upgrade
 
 POSTGRES_ENV = "PREPAID_TEST_POSTGRES_URL"
+CLOCK_AT_ENV = "PREPAID_TEST_CLOCK_AT"
+
+
+def pytest_report_header() -> str:
+    return f"process clock: {SYSTEM_CLOCK.now().isoformat(timespec='seconds')}"
+
+
+def pytest_configure() -> None:
+    """Under `make test-dates`, refuse to run when the process clock did not move: a run that
+    claims 2027-03-28 but tests today would prove nothing."""
+    at = os.environ.get(CLOCK_AT_ENV)
+    if at and abs(SYSTEM_CLOCK.now() - datetime.fromisoformat(at)) > timedelta(hours=1):
+        raise pytest.UsageError(
+            f"{CLOCK_AT_ENV}={at} but the process clock shows {SYSTEM_CLOCK.now():%Y-%m-%dT%H:%M}Z: "
+            "run the dated suite through `make test-dates` (it puts tests/dates on PYTHONPATH)"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ to pending when it could still be subtracted). Like every choice, it is all or n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, select
@@ -24,6 +24,7 @@ from connector.budgets.entry_reads import entries_by_id, load_allocations
 from connector.budgets.errors import ChoiceLost, EntriesNotFound
 from connector.budgets.thresholds import after_change, measure_of
 from connector.budgets.writer import Lost, Planned, write_decisions
+from connector.clock import SYSTEM_CLOCK
 from connector.storage.tables.budgets import entry_allocation
 
 __all__ = ["FlagChoice", "resolve_flagged"]
@@ -95,7 +96,7 @@ def resolve_flagged(
     ids = list(dict.fromkeys(entry_ids))
     if not ids:
         raise EntriesNotFound(["(none)"], "named; give the flagged entry ids")
-    at = now or datetime.now(UTC)
+    at = now or SYSTEM_CLOCK.now()
     try:
         with engine.begin() as conn:
             planned = _plan(conn, choice, ids, budget_id, actor=actor, at=at)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from sqlalchemy import Connection
@@ -36,6 +36,7 @@ from connector.billing.forecast import DEFAULT_WINDOW_DAYS, under_hold
 from connector.budgets.budget_queries import load_budgets
 from connector.budgets.reports import BalanceRow, balance_rows, lines_of
 from connector.budgets.topup_hold import TopupHold, topup_hold
+from connector.clock import SYSTEM_CLOCK
 from connector.invoicing.guards import GuardInputs, guard_inputs
 
 __all__ = ["BudgetForecast", "CashIn", "HeldForecast", "cash_in_calendar", "forecast_all", "held_forecast"]
@@ -183,7 +184,7 @@ def forecast_all(
 ) -> list[BudgetForecast]:
     """Every active budget's forecast and expected top-ups over the next `horizon_days`, with
     the hold (if any) that keeps a top-up from being promised."""
-    moment = now or datetime.now(UTC)
+    moment = now or SYSTEM_CLOCK.now()
     budgets = [
         b
         for b in load_budgets(conn, ids=list(budget_ids) if budget_ids is not None else None)

@@ -8,9 +8,8 @@ balances, entries, ledgers and statements live in `connector.budgets.reports`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -34,17 +33,12 @@ from connector.budgets.choices import Choice, ChoiceResult, Selection, outcomes,
 from connector.budgets.errors import BudgetChanged, BudgetConflict, BudgetNotFound, ChoiceLost
 from connector.budgets.thresholds import Crossing, after_change, measure_of
 from connector.budgets.writer import Lost, write_decisions
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.invoicing.notify import Notifier
 from connector.storage.tables.budgets import budget as budget_table
 from connector.storage.tables.sync import time_entry
 
 __all__ = ["BudgetsService"]
-
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class BudgetsService:
@@ -55,12 +49,13 @@ class BudgetsService:
         engine: Engine,
         *,
         notifier: Notifier | None = None,
-        clock: Clock = _utcnow,
+        clock: Now = SYSTEM_CLOCK.now,
         apply_workers: int = 1,
     ) -> None:
         self.engine = engine
         self._notifier = notifier or Notifier(None)
         self._clock = clock
+        self.clock = clock
         self._apply_workers = apply_workers
 
     # budgets

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -118,11 +118,11 @@ def _period_view(b: Budget, f: PeriodFigures) -> PeriodView:
     )
 
 
-def _both_figures(conn: Connection, rows: list[BudgetRow]) -> list[BudgetRow]:
+def _both_figures(conn: Connection, rows: list[BudgetRow], now: datetime) -> list[BudgetRow]:
     """Every view shows both figures: an hours budget's balance at its hour price, a money
     budget's in hours at its default rate; a renewing budget also shows its current period."""
     budgets = {b.id: b for b in load_budgets(conn, ids=[r.id for r in rows])} if rows else {}
-    now, result = datetime.now(UTC), []
+    result = []
     for row in rows:
         b = budgets.get(row.id)
         if b is None:
@@ -200,7 +200,7 @@ class BudgetsWebAdapter:
                     last_sync=last_sync,
                 )
             )
-        return _both_figures(conn, result)
+        return _both_figures(conn, result, self._service.clock())
 
     def overview(self) -> Sequence[BudgetRow]:
         with self._service.engine.connect() as conn:
@@ -277,7 +277,7 @@ class BudgetsWebAdapter:
                 running += line["seconds"] if b.unit.is_hours else line["amount_cents"]
                 by_day[line["at"].astimezone(b.zone).date()] = b.unit.quantity(running)
             entries = [self._entry_view(b, r) for r in listed_entries(conn, budget_id=budget_id)]
-            held = held_forecast(conn, b, settled=b.unit.measure(row.settled), now=datetime.now(UTC))
+            held = held_forecast(conn, b, settled=b.unit.measure(row.settled), now=self._service.clock())
             fc = held.forecast
             forecast = Forecast(topup_held=_hold_view(held.topup_held))
             if not fc.no_recent_burn:

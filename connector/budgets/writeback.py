@@ -11,9 +11,8 @@ partial`, so the customer's other custom fields are left alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -21,6 +20,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from connector.billing import Money, UnitKind
 from connector.budgets.reports import BalanceRow, balance_rows
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.errors import ConfigError
 from connector.logging import get_logger
 from connector.storage.tables.writeback import balance_writeback
@@ -66,10 +66,6 @@ def field_value(target: FieldTarget, rows: list[BalanceRow]) -> str:
     return "; ".join(f"settled {r.format(r.settled)} / provisional {r.format(r.provisional)}" for r in rows)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class BalanceWriteback:
     """The job: `run_once()` writes what changed since the last run and returns the calls made."""
 
@@ -79,7 +75,7 @@ class BalanceWriteback:
         client: CustomerFields,
         field: str,
         *,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Now = SYSTEM_CLOCK.now,
     ) -> None:
         self._engine = engine
         self._client = client

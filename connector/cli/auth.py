@@ -56,7 +56,7 @@ def login_command(
     """Authorise this install at Teamleader and store the tokens (encrypted)."""
     container = get_container()
     settings = container.settings
-    oauth = TeamleaderOAuth(settings)
+    oauth = TeamleaderOAuth(settings, clock=container.clock)
     state = secrets.token_urlsafe(24)
     url = oauth.authorization_url(state)
     listener = None if no_browser else _listener(settings.teamleader_redirect_uri)
@@ -87,7 +87,7 @@ def login_command(
 def _describe(stored: StoredConnection | None) -> dict[str, Any]:
     if stored is None:
         return {"connected": False, "status": "not_connected"}
-    now = datetime.now(UTC)
+    now = get_container().clock.now()
     return {
         "connected": True,
         "status": stored.status,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -125,7 +125,7 @@ def show(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Pri
     `forecast.topup_held` names the hold; the crossing and zero dates stay."""
     service = _service()
     b = service.budget(budget_id)
-    now = datetime.now(UTC)
+    now = service.clock()
     with service.engine.connect() as conn:
         row = balance_rows(conn, [budget_id])[0]
         held = held_forecast(conn, b, settled=row.settled, now=now)
@@ -187,7 +187,7 @@ def create(
         customer=CustomerRef(CustomerType(kind), ident),
         name=name,
         unit=BudgetUnit.money(currency),
-        start=_day(start, "--start") or datetime.now(UTC).date(),
+        start=_day(start, "--start") or get_container().clock.now().date(),
         end=_day(end, "--end"),
         valuation=ValuationSettings(
             default_rate=Money(rate, currency) if rate is not None else None,

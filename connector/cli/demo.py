@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import typer
 
 from connector.cli.output import console, print_json, print_table
 from connector.cli.serve import run_server
 from connector.cli.sync import progress_bars
+from connector.clock import SYSTEM_CLOCK
 from connector.demo import DEMO_PASSWORD, DEMO_USER, prepare, register_webhooks, run_story
 
 
@@ -17,7 +16,7 @@ def demo(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON (implies --no-serve)."),
 ) -> None:
     """Sandbox, OAuth, full sync, budgets, rules, a top-up invoice, then the dashboard."""
-    started = time.monotonic()
+    started = SYSTEM_CLOCK.monotonic()
     sandbox, container = prepare()
     try:
         with progress_bars(not as_json) as progress:
@@ -28,7 +27,7 @@ def demo(
                     "budgets": result.budgets,
                     "invoices": result.invoices,
                     "api_calls": result.api_calls,
-                    "seconds": round(time.monotonic() - started, 1),
+                    "seconds": round(SYSTEM_CLOCK.monotonic() - started, 1),
                 }
             )
             return
@@ -56,7 +55,7 @@ def demo(
         )
         console.print(
             f"{len(result.invoices)} top-up invoice(s), {result.api_calls} API calls, "
-            f"{time.monotonic() - started:.1f} s"
+            f"{SYSTEM_CLOCK.monotonic() - started:.1f} s"
         )
         if serve:
             register_webhooks(container)

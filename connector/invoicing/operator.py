@@ -9,12 +9,12 @@ undone in Teamleader with a credit note, which reverses the credit here.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine, or_, update
 from sqlalchemy.exc import IntegrityError
 
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.errors import UserInputError
 from connector.invoicing import outbox
 from connector.invoicing.errors import TopupBusy, TopupNotCancellable, TopupNotFound, TopupNotRetryable
@@ -31,10 +31,6 @@ _CLOSED = (TopupStatus.CREDITED, TopupStatus.CANCELLED)
 _LEASE = timedelta(minutes=2)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class TopupOperator:
     """The `prepaid topups` commands' service; `api` is only needed to cancel a drafted top-up."""
 
@@ -44,7 +40,7 @@ class TopupOperator:
         api: InvoiceApi | None = None,
         *,
         actor: str | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Now = SYSTEM_CLOCK.now,
     ) -> None:
         self._engine = engine
         self._api = api

@@ -12,13 +12,13 @@ a replayed event or a poll racing a webhook cannot count twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, select, update
 
 from connector.billing.budget import Budget, CreditOn
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.invoicing import outbox
 from connector.invoicing.credit import credit_topup
 from connector.invoicing.model import RemoteInvoice, Topup, TopupStatus
@@ -45,10 +45,6 @@ class InvoiceEvent(Protocol):
     def subject_id(self) -> str: ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class TopupReconciler:
     """Brings top-ups in line with their invoices in Teamleader (webhook handlers and the poll)."""
 
@@ -60,7 +56,7 @@ class TopupReconciler:
         credits: CreditSink,
         *,
         notifier: Notifier | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Now = SYSTEM_CLOCK.now,
     ) -> None:
         self._engine = engine
         self._api = api

@@ -23,11 +23,12 @@ import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, update
 
 from connector.billing.budget import Budget, CreditOn
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.invoicing import outbox
 from connector.invoicing.credit import credit_topup
 from connector.invoicing.guards import blocked_by_guardrail, veto_ends
@@ -52,10 +53,6 @@ _log = get_logger(__name__)
 
 CHECKPOINTS = ("drafting", "draft-sent", "drafted", "booking", "book-sent", "booked", "credited")
 Checkpoint = Callable[[str], None]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def is_refusal(error: TeamleaderError) -> bool:
@@ -87,7 +84,7 @@ class TopupWorker:
         max_attempts: int = 5,
         backoff: timedelta = timedelta(seconds=30),
         max_backoff: timedelta = timedelta(hours=1),
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Now = SYSTEM_CLOCK.now,
         checkpoint: Checkpoint | None = None,
     ) -> None:
         self._engine = engine

@@ -6,7 +6,8 @@ This module extracts, for the endpoints the sandbox serves, only what request va
 `spec_subset.json` beside this file. A contract test regenerates the subset from the spec and
 compares it with the committed file, so the two cannot drift apart silently.
 
-Regenerate with `python -m connector.sandbox.specgen ../shared/teamleader-openapi.yaml`.
+Regenerate with `python -m connector.sandbox.specgen tests/data/teamleader-openapi.yaml` (the
+official spec, shipped with the tests).
 """
 
 from __future__ import annotations

@@ -22,11 +22,8 @@ from connector.storage.tables.ops import job_run, lease
 __all__ = ["claim_run_slot", "finish_run_slot", "process_lock", "release_lease", "try_take_lease"]
 
 
-def try_take_lease(
-    conn: Connection, name: str, holder: str, ttl: timedelta, now: datetime | None = None
-) -> int | None:
+def try_take_lease(conn: Connection, name: str, holder: str, ttl: timedelta, now: datetime) -> int | None:
     """Take or renew the lease `name` for `holder`; the fencing number, or None when held by another."""
-    now = now or datetime.now(UTC)
     until = now + ttl
     taken = conn.execute(
         update(lease)
@@ -55,24 +52,24 @@ def release_lease(conn: Connection, name: str, holder: str) -> None:
     )
 
 
-def claim_run_slot(conn: Connection, job: str, slot: str, owner: str, now: datetime | None = None) -> bool:
+def claim_run_slot(conn: Connection, job: str, slot: str, owner: str, now: datetime) -> bool:
     """Claim one firing of a scheduled job; False when another instance already has it."""
     try:
         with conn.begin_nested():
-            conn.execute(
-                insert(job_run).values(job=job, slot=slot, owner=owner, started_at=now or datetime.now(UTC))
-            )
+            conn.execute(insert(job_run).values(job=job, slot=slot, owner=owner, started_at=now))
     except IntegrityError:
         return False
     return True
 
 
-def finish_run_slot(conn: Connection, job: str, slot: str, outcome: str, detail: str | None = None) -> None:
+def finish_run_slot(
+    conn: Connection, job: str, slot: str, outcome: str, detail: str | None = None, *, now: datetime
+) -> None:
     """Record how a claimed firing ended."""
     conn.execute(
         update(job_run)
         .where(job_run.c.job == job, job_run.c.slot == slot)
-        .values(finished_at=datetime.now(UTC), outcome=outcome, detail=(detail or "")[:2000] or None)
+        .values(finished_at=now, outcome=outcome, detail=(detail or "")[:2000] or None)
     )
 
 

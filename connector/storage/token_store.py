@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from connector.clock import SYSTEM_CLOCK
 from connector.errors import PrepaidError
 from connector.logging import register_secret
 from connector.settings import Settings
@@ -113,7 +114,7 @@ class TokenStore:
 
     def save_authorized(self, pair: TokenPair, now: datetime | None = None) -> StoredConnection:
         """Store the pair from an authorization-code exchange (authlib does not call a hook for it)."""
-        now = now or datetime.now(UTC)
+        now = now or SYSTEM_CLOCK.now()
         values = self._token_values(pair) | {
             "status": ACTIVE,
             "status_reason": None,
@@ -229,7 +230,7 @@ class RefreshSlot:
             )
             .values(
                 version=teamleader_connection.c.version + 1,
-                refreshed_at=now or datetime.now(UTC),
+                refreshed_at=now or SYSTEM_CLOCK.now(),
                 **self._store._token_values(pair),
             )
         )

@@ -18,7 +18,6 @@ by the budgets' reconciliation (`prepaid reconcile`, scheduled), as after any cr
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from connector.clock import SYSTEM_CLOCK, Clock
 from connector.errors import PrepaidError
 from connector.metrics import record_sync
 from connector.storage.locks import process_lock
@@ -43,7 +43,6 @@ __all__ = ["EntriesChanged", "Progress", "SyncBusy", "SyncEngine"]
 
 EntriesChanged = Callable[[Sequence[str]], None]
 Progress = Callable[[str, int], None]
-Clock = Callable[[], datetime]
 _LOCK = "sync"
 _OVERLAP = timedelta(minutes=2)
 HAND_ON_EVERY = 50_000
@@ -68,14 +67,14 @@ class SyncEngine:
         since: date,
         window_days: int,
         on_entries_changed: EntriesChanged | None = None,
-        clock: Clock | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._engine = engine
         self._source = source
         self._since = since
         self._window = timedelta(days=window_days)
         self._changed = on_entries_changed
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
         self._resolver = CustomerResolver(source)
 
     def full(self, progress: Progress | None = None) -> SyncReport:
@@ -96,33 +95,33 @@ class SyncEngine:
                     where = resource.table.c.synced_at < run_started
                     if resource is TIME_ENTRIES:
                         where = where & (time_entry.c.started_on >= self._since)
-                    gone = mark_deleted(conn, resource.table, where, self._clock())
+                    gone = mark_deleted(conn, resource.table, where, self._clock.now())
                     stats.deleted += len(gone)
                     save_checkpoint(
                         conn,
                         resource.name,
                         run_id=run_id,
                         state="done",
-                        now=self._clock(),
+                        now=self._clock.now(),
                         page=0,
                         watermark=_iso(run_started) if resource.incremental else None,
                     )
                 if resource is TIME_ENTRIES:
                     self._notify(gone, report)
             with self._engine.begin() as conn:
-                save_checkpoint(conn, "full", run_id=run_id, state="done", now=self._clock())
+                save_checkpoint(conn, "full", run_id=run_id, state="done", now=self._clock.now())
         return report
 
     def windowed(self, progress: Progress | None = None) -> SyncReport:
         """Cheap reconciliation: what changed recently, including deletions nobody reported."""
         report = SyncReport("windowed")
         with self._lease():
-            scan_started = self._clock()
+            scan_started = self._clock.now()
             for resource in REFERENCE_RESOURCES:
                 self._stream(resource, self._full_body(resource), report, progress=progress)
                 with self._engine.begin() as conn:
                     gone = mark_deleted(
-                        conn, resource.table, resource.table.c.synced_at < scan_started, self._clock()
+                        conn, resource.table, resource.table.c.synced_at < scan_started, self._clock.now()
                     )
                 report.resources[-1].deleted += len(gone)
             for resource in (r for r in RESOURCES if r.incremental):
@@ -134,7 +133,7 @@ class SyncEngine:
                 where = (time_entry.c.synced_at < scan_started) & (
                     time_entry.c.started_on > window_start.date()
                 )
-                gone = mark_deleted(conn, time_entry, where, self._clock())
+                gone = mark_deleted(conn, time_entry, where, self._clock.now())
             stats.deleted += len(gone)
             self._notify(gone, report)
         return report
@@ -142,14 +141,16 @@ class SyncEngine:
     def _sync_incremental(self, resource: Resource, report: SyncReport, progress: Progress | None) -> None:
         key = f"{resource.name}.watermark"
         checkpoint = self._checkpoint(key)
-        started = self._clock()
+        started = self._clock.now()
         body: dict[str, Any] = dict(resource.extra)
         if checkpoint and checkpoint.watermark:
             since = datetime.fromisoformat(checkpoint.watermark) - _OVERLAP
             body["filter"] = {"updated_since": _iso(since)}
         self._stream(resource, body, report, progress=progress)
         with self._engine.begin() as conn:
-            save_checkpoint(conn, key, run_id=None, state="done", now=self._clock(), watermark=_iso(started))
+            save_checkpoint(
+                conn, key, run_id=None, state="done", now=self._clock.now(), watermark=_iso(started)
+            )
 
     def _full_body(self, resource: Resource) -> dict[str, Any]:
         body: dict[str, Any] = dict(resource.extra)
@@ -170,7 +171,7 @@ class SyncEngine:
     ) -> ResourceStats:
         stats = ResourceStats(resource.name)
         report.resources.append(stats)
-        began, calls_before = time.monotonic(), self._source.api_calls
+        began, calls_before = self._clock.monotonic(), self._source.api_calls
         page, previous_first = first_page, None
         changed_entries: list[str] = []
         try:
@@ -199,7 +200,7 @@ class SyncEngine:
         self._notify(changed_entries, report)
         stats.api_calls = self._source.api_calls - calls_before
         record_sync(resource.name)
-        stats.seconds = round(time.monotonic() - began, 3)
+        stats.seconds = round(self._clock.monotonic() - began, 3)
         return stats
 
     def _write_page(
@@ -211,7 +212,7 @@ class SyncEngine:
         run_id: str | None,
         page: int,
     ) -> list[str]:
-        now = self._clock()
+        now = self._clock.now()
         mapped = [MAPPERS[resource.name](raw, now) for raw in rows]
         with self._engine.begin() as conn:
             if resource is TIME_ENTRIES:
@@ -230,7 +231,7 @@ class SyncEngine:
             run = load_checkpoint(conn, "full")
             if run and run.state == "running" and run.run_id and run.started_at:
                 return run.run_id, run.started_at
-            run_id, started = uuid.uuid4().hex, self._clock()
+            run_id, started = uuid.uuid4().hex, self._clock.now()
             save_checkpoint(conn, "full", run_id=run_id, state="running", now=started, started_at=started)
             return run_id, started
 

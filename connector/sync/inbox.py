@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.errors import UserInputError
 from connector.storage.tables.sync import company, contact, time_entry, webhook_inbox
 from connector.sync.customers import CustomerResolver
@@ -98,7 +99,7 @@ def record_event(
         "subject_id": subject_id,
         "account_id": sender,
         "payload": dict(payload),
-        "received_at": now or datetime.now(UTC),
+        "received_at": now or SYSTEM_CLOCK.now(),
     }
     try:
         with engine.begin() as conn:
@@ -118,8 +119,10 @@ class InboxProcessor:
         *,
         on_entries_changed: EntriesChanged | None = None,
         handlers: Mapping[str, SubjectHandler] | None = None,
+        clock: Now = SYSTEM_CLOCK.now,
     ) -> None:
         self._engine = engine
+        self._clock = clock
         self._source = source
         self._changed = on_entries_changed
         self._handlers = dict(handlers or {})
@@ -157,7 +160,7 @@ class InboxProcessor:
 
     def requeue_stale(self, older_than: timedelta = timedelta(minutes=5)) -> int:
         """Put back events that a killed worker had claimed but not finished."""
-        cutoff = datetime.now(UTC) - older_than
+        cutoff = self._clock() - older_than
         with self._engine.begin() as conn:
             stale = conn.execute(
                 select(webhook_inbox.c.id, webhook_inbox.c.subject_type, webhook_inbox.c.subject_id).where(
@@ -198,7 +201,7 @@ class InboxProcessor:
                     .where(webhook_inbox.c.id.in_([r.id for r in rows]))
                     .values(
                         status="processing",
-                        processed_at=datetime.now(UTC),
+                        processed_at=self._clock(),
                         attempts=webhook_inbox.c.attempts + 1,
                     )
                 )
@@ -225,7 +228,7 @@ class InboxProcessor:
                     .where(webhook_inbox.c.id == event.id)
                     .values(
                         status=status_here,
-                        processed_at=datetime.now(UTC),
+                        processed_at=self._clock(),
                         error=error[:2000] if error else None,
                     )
                 )
@@ -239,7 +242,7 @@ class InboxProcessor:
             if subject_type == "timeTracking":
                 body["includes"] = "relates_to"
             rows = [r for r in data_of(self._source.call(operation, body)) or [] if r.get("id") in chunk]
-            now = datetime.now(UTC)
+            now = self._clock()
             mapped = [MAPPERS[resource](raw, now) for raw in rows]
             with self._engine.begin() as conn:
                 if subject_type == "timeTracking":

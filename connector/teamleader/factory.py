@@ -13,11 +13,11 @@ import random
 import httpx
 from sqlalchemy import Engine
 
+from connector.clock import SYSTEM_CLOCK, Clock
 from connector.logging import register_secret
 from connector.settings import Settings
 from connector.storage.token_store import TokenStore
 from connector.teamleader.client import TeamleaderClient
-from connector.teamleader.clock import Clock, SystemClock
 from connector.teamleader.oauth import TeamleaderOAuth
 from connector.teamleader.ratelimit import RateLimiter
 from connector.teamleader.tokens import AccessTokens
@@ -39,7 +39,7 @@ def build_client(
     rng: random.Random | None = None,
 ) -> TeamleaderClient:
     """The process's Teamleader client; raises `ConfigError` when the client id or secret is missing."""
-    clock = clock or SystemClock()
+    clock = clock or SYSTEM_CLOCK
     if settings.secret_key is not None:
         register_secret(settings.secret_key.get_secret_value())
     oauth = oauth or TeamleaderOAuth(settings, transport=auth_transport, clock=clock)

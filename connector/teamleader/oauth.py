@@ -20,11 +20,11 @@ from typing import Any
 
 import httpx
 
+from connector.clock import SYSTEM_CLOCK, Clock
 from connector.logging import register_secret
 from connector.settings import Settings
 from connector.storage.token_store import TokenPair
 from connector.teamleader.authlib_compat import OAuth2Client, OAuthError
-from connector.teamleader.clock import Clock, SystemClock
 from connector.teamleader.errors import AuthError, ServerError, TokenRefused, TransportFailed
 from connector.teamleader.responses import error_text
 
@@ -50,7 +50,7 @@ class TeamleaderOAuth:
         self.authorize_endpoint = f"{settings.teamleader_auth_url}/oauth2/authorize"
         self.token_endpoint = f"{settings.teamleader_auth_url}/{_TOKEN_ENDPOINT}"
         self.redirect_uri = settings.teamleader_redirect_uri
-        self._clock = clock or SystemClock()
+        self._clock = clock or SYSTEM_CLOCK
         self._lock = threading.Lock()
         self._client = OAuth2Client(
             client_id=client_id,

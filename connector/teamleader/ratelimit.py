@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from connector.teamleader.clock import Clock
+from connector.clock import Clock
 
 __all__ = ["RateLimitStatus", "RateLimiter", "parse_reset", "parse_retry_after"]
 

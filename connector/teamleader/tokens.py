@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import threading
 
+from connector.clock import Clock
 from connector.logging import get_logger
 from connector.storage.token_store import StoredConnection, TokenStore
-from connector.teamleader.clock import Clock
 from connector.teamleader.errors import ReauthorizationRequired, TokenRefused
 from connector.teamleader.oauth import TeamleaderOAuth
 

@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from connector.clock import Clock
 from connector.logging import get_logger
 from connector.metrics import API_CALLS, API_RATE_LIMITED
 from connector.storage.token_store import StoredConnection
-from connector.teamleader.clock import Clock
 from connector.teamleader.errors import (
     MalformedResponse,
     NotFound,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -90,7 +90,7 @@ def create_app(
 ) -> FastAPI:
     """The whole web app; `token_check` and `readiness_checks` join /readyz, `on_scrape` runs before /metrics."""
     settings = container.settings
-    now = clock or (lambda: datetime.now(UTC))
+    now = clock or container.clock.now
     if settings.api_token is not None:
         register_secret(settings.api_token.get_secret_value())
     app = FastAPI(

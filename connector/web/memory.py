@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from connector.clock import SYSTEM_CLOCK
 from connector.web.ports import ChoiceRefused, UnknownBudget, UnknownEntries
 from connector.web.views import (
     BudgetDetail,
@@ -176,7 +177,7 @@ class MemoryDashboard:
     def _append(self, budget: MemoryBudget, entry: EntryView, actor: str, *, reverse: bool) -> None:
         self._serial += 1
         sign = -1 if reverse else 1
-        at = self._now or datetime.now(UTC)
+        at = self._now or SYSTEM_CLOCK.now()
         budget.ledger.append(
             LedgerLineView(
                 id=f"m{self._serial}",

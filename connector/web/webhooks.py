@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.sync.inbox import InvalidEvent, record_event
 from connector.web.access import public_machine
 
@@ -31,6 +32,7 @@ def webhook_router(
     *,
     account_id: Callable[[], str | None],
     poke: Callable[[], None] | None = None,
+    clock: Now = SYSTEM_CLOCK.now,
 ) -> APIRouter:
     """The router with `POST /webhooks/teamleader/{token}`."""
     router = APIRouter()
@@ -48,7 +50,9 @@ def webhook_router(
         except ValueError:
             return JSONResponse({"detail": "the body is not JSON"}, status_code=400)
         try:
-            stored = await run_in_threadpool(record_event, engine, payload, account_id=account_id())
+            stored = await run_in_threadpool(
+                record_event, engine, payload, account_id=account_id(), now=clock()
+            )
         except InvalidEvent as exc:
             return JSONResponse({"detail": str(exc)}, status_code=400)
         if poke is not None:

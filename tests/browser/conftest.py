@@ -9,6 +9,7 @@ the service, and `signed_in` a tab already logged in to it.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from support.web_server import BackgroundServer, BudgetsSite
 from connector.bootstrap import Container
 from connector.budgets import BudgetsService
 from connector.budgets.web_adapter import BudgetsWebAdapter
+from connector.clock import SYSTEM_CLOCK
 from connector.demo import DEMO_PASSWORD, DEMO_USER, prepare, run_story
 from connector.runtime import Runtime
 from connector.settings import Settings
@@ -50,6 +52,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ADMIN_USER = "anna"
 ADMIN_PASSWORD = "browser-test-password"
+DEMO_BUDGET = "ines-lambert-prepaid"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class WebStack:
 @pytest.fixture
 def web_stack(tmp_path: Path) -> Iterator[WebStack]:
     """The real stack, as `make demo` builds it: sandbox, OAuth, full sync, the example budgets,
-    and the app of `prepaid serve` (workers and scheduler included) on a real socket."""
+    and the app of `prepaid serve` (workers and scheduler included) on a real socket. It runs on the
+    process clock; the statement period is the current one in the budget's time zone."""
     base = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path / "data",
@@ -77,7 +81,9 @@ def web_stack(tmp_path: Path) -> Iterator[WebStack]:
         run_story(sandbox, container, lambda _: None)
         server = BackgroundServer(Runtime(container).app, port=container.settings.port, lifespan="on")
         base_url = server.start()
-        yield WebStack(base_url, DEMO_USER, DEMO_PASSWORD, budget_id="ines-lambert-prepaid", period="2026-11")
+        budget = container.budgets().budget(DEMO_BUDGET)
+        period = f"{container.clock.now().astimezone(budget.zone):%Y-%m}"
+        yield WebStack(base_url, DEMO_USER, DEMO_PASSWORD, budget_id=DEMO_BUDGET, period=period)
         server.stop()
     finally:
         container.close()
@@ -87,7 +93,8 @@ def web_stack(tmp_path: Path) -> Iterator[WebStack]:
 @pytest.fixture
 def budgets_site(tmp_path: Path, sqlite_url: str) -> Iterator[BudgetsSite]:
     """The app of `prepaid serve` over the real budgets service on SQLite, without workers: what a
-    test writes through the service is what the next page load shows."""
+    test writes through the service is what the next page load shows. It runs on the process clock
+    (so `make test-dates` moves it); tests take "now" from `budgets_site.clock`."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path / "data",
@@ -96,20 +103,30 @@ def budgets_site(tmp_path: Path, sqlite_url: str) -> Iterator[BudgetsSite]:
         admin_user=ADMIN_USER,
         admin_password_hash=hash_password(ADMIN_PASSWORD),
     )
-    container = Container(settings, create_db_engine(settings.resolved_database_url))
-    adapter = BudgetsWebAdapter(BudgetsService(container.engine))
+    container = Container(settings, create_db_engine(settings.resolved_database_url), clock=SYSTEM_CLOCK)
+    adapter = BudgetsWebAdapter(BudgetsService(container.engine, clock=container.clock.now))
     server = BackgroundServer(create_app(container, read_model=adapter, actions=adapter))
-    yield BudgetsSite(server.start(), container.engine)
+    yield BudgetsSite(server.start(), container.engine, container.clock)
     server.stop()
     container.close()
+
+
+def _real_clock_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One Chromium per test module: Playwright's sync API keeps an event loop running in the
-    main thread while it is open, which must not outlive the browser tests (asyncio tests follow)."""
+    main thread while it is open, which must not outlive the browser tests (asyncio tests follow).
+
+    Chromium runs on the machine's real clock even under `make test-dates`: libfaketime stalls its
+    compositor (screenshots time out), and the browser is the user's machine, whose clock is not the
+    server's (the pages read no time in the browser)."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=_real_clock_env()
+        )
         yield chromium
         chromium.close()
 

@@ -5,13 +5,14 @@ balance crosses the threshold and reaches zero; once a top-up goes through, the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from budgets_fixtures import Clock, make_budget, put_entry, put_topup
+from budgets_fixtures import make_budget, put_entry, put_topup
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
+from support.clock import PinnedClock
 from support.web_server import BudgetsSite
 
 from connector.billing import ReplenishMode, ReplenishSettings
@@ -32,11 +33,11 @@ class Site:
 def paused_site(budgets_site: BudgetsSite) -> Site:
     """Budget b1 (auto top-ups of EUR 1,000, threshold 500): 10 hours (EUR 900) subtracted today,
     so it burns EUR 30 a day, and its last three top-ups failed (so top-ups are paused)."""
-    engine, now = budgets_site.engine, datetime.now(UTC)
+    engine, now = budgets_site.engine, budgets_site.clock.now()
     replenish = ReplenishSettings(
         ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1"
     )
-    service = BudgetsService(engine, clock=Clock(now))
+    service = BudgetsService(engine, clock=PinnedClock(now))
     service.create(make_budget(replenish=replenish), actor="test")
     put_entry(engine, "work", seconds=10 * 3600)
     service.apply_entries(["work"])

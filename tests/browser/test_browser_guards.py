@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 def guarded_site(budgets_site: BudgetsSite) -> str:
     """Budget b1 with two flagged subtractions and a pending entry (so settled and provisional differ)."""
     engine = budgets_site.engine
-    service = BudgetsService(engine)
+    service = BudgetsService(engine, clock=budgets_site.clock.now)
     for entry_id in ("e1", "e2", "e3"):
         put_entry(engine, entry_id, description=f"Work {entry_id} #support")
     put_entry(engine, "e4", description="Not billable", invoiceable=False)
@@ -31,10 +31,11 @@ def guarded_site(budgets_site: BudgetsSite) -> str:
 
 
 def test_flags_and_both_balances_on_the_statement_and_the_budget_page(
-    signed_in: Page, guarded_site: str
+    signed_in: Page, guarded_site: str, budgets_site: BudgetsSite
 ) -> None:
     page = signed_in
-    page.goto(f"{guarded_site}/budgets/b1/statements/2026-11")
+    period = f"{budgets_site.clock.now().astimezone(auto_budget().zone):%Y-%m}"
+    page.goto(f"{guarded_site}/budgets/b1/statements/{period}")
     expect(page.locator("#statement-settled")).to_have_text("EUR 1,730.00")
     expect(page.locator("#statement-provisional")).to_have_text("EUR 1,640.00")
     flagged = page.locator("#statement-flagged li")

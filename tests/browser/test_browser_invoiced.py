@@ -4,7 +4,7 @@ invoiced itself are listed read-only with their invoice, and the banner says why
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -32,8 +32,10 @@ def invoiced_site(budgets_site: BudgetsSite) -> str:
     replenish = ReplenishSettings(
         ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1"
     )
-    BudgetsService(engine).create(make_budget(replenish=replenish), actor="test")
-    now = datetime.now(UTC)
+    BudgetsService(engine, clock=budgets_site.clock.now).create(
+        make_budget(replenish=replenish), actor="test"
+    )
+    now = budgets_site.clock.now()
     for n in range(3):
         put_topup(
             engine,

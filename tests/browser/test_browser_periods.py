@@ -60,12 +60,13 @@ def _budget(today: date) -> Budget:
 @pytest.fixture
 def served(budgets_site: BudgetsSite) -> Served:
     engine = budgets_site.engine
-    today = datetime.now(UTC).astimezone(BRUSSELS).date()
-    service = BudgetsService(engine)
+    now = budgets_site.clock.now()
+    today = now.astimezone(BRUSSELS).date()
+    service = BudgetsService(engine, clock=budgets_site.clock.now)
     service.create(_budget(today), actor="test")
-    PeriodCloser(engine).close_due()
+    PeriodCloser(engine, clock=budgets_site.clock.now).close_due()
     month_start = datetime.combine(today.replace(day=1), datetime.min.time(), BRUSSELS).astimezone(UTC)
-    started = max(datetime.now(UTC) - timedelta(minutes=5), month_start)
+    started = max(now - timedelta(minutes=5), month_start)
     with engine.begin() as conn:
         conn.execute(
             insert(time_entry).values(

@@ -9,13 +9,14 @@ as `prepaid auth login` would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
+from support.clock import process_today
 
 from connector.bootstrap import Container, bootstrap
 from connector.sandbox.config import RuntimeSettings, SandboxConfig, SeedParams
@@ -50,7 +51,7 @@ def start_sandbox() -> Iterator[StartSandbox]:
                 contacts=contacts,
                 entries=entries,
                 months=months,
-                anchor=date(2026, 11, 20),
+                anchor=process_today() - timedelta(days=3),
             ),
             settings=RuntimeSettings(rate_limit_enabled=rate_limit, **runtime),
         )
@@ -73,7 +74,7 @@ def stack_settings(sandbox: SandboxServer, db_url: str, data_dir: Path, **extra:
         "teamleader_auth_url": sandbox.url,
         "teamleader_client_id": sandbox.client_id,
         "teamleader_client_secret": sandbox.client_secret,
-        "sync_since": date(2025, 1, 1),
+        "sync_since": process_today() - timedelta(days=400),
         "rate_limit_per_minute": 100_000,
         **extra,
     }

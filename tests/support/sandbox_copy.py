@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -111,13 +111,18 @@ def api_calls(sandbox: SandboxServer) -> int:
     )
 
 
+def seed_anchor(state: Mapping[str, Any]) -> date:
+    """The sandbox's anchor (its last day of tracked time), from its state dump: the day e2e tests
+    count from, so they hold on any date the process clock shows."""
+    return date.fromisoformat(state["seed"]["anchor"])
+
+
 def random_changes(sandbox: SandboxServer, rng: random.Random, count: int) -> None:
     """`count` edits, `count` deletions of recent entries and `count` new entries, made in the sandbox."""
     state = control(sandbox, "GET", "state?entries=1")
+    anchor = seed_anchor(state)
     recent = [
-        e
-        for e in state["time_entries"]
-        if date.fromisoformat(e["started_on"]) > date(2026, 11, 20) - timedelta(days=50)
+        e for e in state["time_entries"] if date.fromisoformat(e["started_on"]) > anchor - timedelta(days=50)
     ]
     rng.shuffle(recent)
     for entry in recent[:count]:
@@ -131,7 +136,7 @@ def random_changes(sandbox: SandboxServer, rng: random.Random, count: int) -> No
         control(sandbox, "DELETE", f"time-entries/{entry['id']}")
     company_ids = [c["id"] for c in state["companies"]]
     for index in range(count):
-        started = datetime(2026, 11, 18, 9, tzinfo=UTC) + timedelta(minutes=index)
+        started = datetime.combine(anchor - timedelta(days=2), time(9), UTC) + timedelta(minutes=index)
         control(
             sandbox,
             "POST",
@@ -153,7 +158,7 @@ id = "{id}"
 name = "{name}"
 customer = {{ type = "company", id = "{company}" }}
 currency = "EUR"
-start = 2026-11-21
+start = {start}
 mode = "auto"
 threshold = {threshold}
 opening_balance = {opening}
@@ -180,10 +185,12 @@ def auto_topup_budgets(
 ) -> str:
     """A budgets file: `count` auto-replenishing budgets on the sandbox's first companies (21 % VAT)."""
     state = control(sandbox, "GET", "state?entries=0")
+    start = seed_anchor(state) + timedelta(days=1)
     rate = next(r for r in state["tax_rates"] if str(r["rate"]) in ("0.21", "0.2100"))
     return "".join(
         AUTO_TOPUP_BUDGET.format(
             id=f"b{n}",
+            start=start.isoformat(),
             name=f"Retainer {n}",
             company=company["id"],
             threshold=threshold,

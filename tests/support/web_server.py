@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import uvicorn
 from sqlalchemy import Engine
 
+from connector.clock import Clock
+
 
 class BackgroundServer:
     """uvicorn in a thread on port 0; `start()` returns once the socket listens."""
@@ -38,7 +40,9 @@ class BackgroundServer:
 
 @dataclass(frozen=True)
 class BudgetsSite:
-    """The dashboard's address and the database behind it, which the test fills."""
+    """The dashboard's address, the database behind it, which the test fills, and the clock that
+    the site runs on (the process clock), from which the test takes "now"."""
 
     url: str
     engine: Engine
+    clock: Clock

@@ -9,9 +9,8 @@ unique, so two runs or two instances close a period once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -34,6 +33,7 @@ from connector.budgets.errors import BudgetNotFound
 from connector.budgets.periods.placement import period_label, renews
 from connector.budgets.periods.queries import counted_through, last_closed, measure_column
 from connector.budgets.thresholds import after_change
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.errors import PrepaidError
 from connector.invoicing.outbox import plan_topup
 from connector.storage.tables.budgets import budget as budget_table
@@ -42,10 +42,6 @@ from connector.storage.tables.budgets import ledger_line
 __all__ = ["ACTOR", "CloseReport", "ClosedPeriod", "PeriodCloseBlocked", "PeriodCloser"]
 
 ACTOR = "periods"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class PeriodCloseBlocked(PrepaidError):
@@ -88,9 +84,7 @@ class CloseReport:
 class PeriodCloser:
     """Closes the periods that have ended; safe to run from every instance at once."""
 
-    def __init__(
-        self, engine: Engine, *, clock: Callable[[], datetime] = _utcnow, actor: str = ACTOR
-    ) -> None:
+    def __init__(self, engine: Engine, *, clock: Now = SYSTEM_CLOCK.now, actor: str = ACTOR) -> None:
         self._engine = engine
         self._clock = clock
         self._actor = actor

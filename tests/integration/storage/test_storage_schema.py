@@ -1,14 +1,18 @@
-"""The schema: migrations match the tables, and the backends keep our storage guarantees."""
+"""The schema: migrations match the tables, and the backends keep our storage guarantees.
+
+Every instant written here is `PINNED_AT` or counted from it; nothing reads the clock.
+"""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, select, text
+from support.clock import PINNED_AT
 
 from connector.storage import current_revision, head_revision, metadata, upgrade
 from connector.storage.locks import claim_run_slot, try_take_lease
@@ -30,7 +34,7 @@ def test_upgrade_twice_is_a_no_op(engine: Engine) -> None:
 
 def test_datetimes_come_back_aware_in_utc(engine: Engine) -> None:
     brussels = timezone(timedelta(hours=1))
-    seen = datetime(2026, 3, 1, 10, 30, tzinfo=brussels)
+    seen = PINNED_AT.astimezone(brussels)
     with engine.begin() as conn:
         conn.execute(insert(company).values(id="c1", name="Acme", raw={}, content_hash="h", synced_at=seen))
         stored = conn.execute(select(company.c.synced_at)).scalar_one()
@@ -46,7 +50,7 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
                 name="Acme",
                 raw={},
                 content_hash="h",
-                synced_at=datetime(2026, 1, 1),  # noqa: DTZ001
+                synced_at=PINNED_AT.replace(tzinfo=None),
             )
         )
 
@@ -57,7 +61,7 @@ def test_one_pending_inbox_row_per_subject(engine: Engine) -> None:
         "subject_type": "timeTracking",
         "subject_id": "t1",
         "payload": {},
-        "received_at": datetime.now(UTC),
+        "received_at": PINNED_AT,
     }
     with engine.begin() as conn:
         conn.execute(insert(webhook_inbox).values(**row))
@@ -72,9 +76,7 @@ def test_one_pending_inbox_row_per_subject(engine: Engine) -> None:
 def test_concurrent_read_modify_write_loses_no_update(engine: Engine) -> None:
     """Writers that read then write in one transaction must serialise (SQLite: BEGIN IMMEDIATE)."""
     with engine.begin() as conn:
-        conn.execute(
-            insert(company).values(id="n", name="0", raw={}, content_hash="h", synced_at=datetime.now(UTC))
-        )
+        conn.execute(insert(company).values(id="n", name="0", raw={}, content_hash="h", synced_at=PINNED_AT))
 
     def bump() -> None:
         for _ in range(25):
@@ -95,7 +97,7 @@ def test_concurrent_read_modify_write_loses_no_update(engine: Engine) -> None:
 
 
 def test_a_lease_has_one_holder_until_it_expires(engine: Engine) -> None:
-    now = datetime.now(UTC)
+    now = PINNED_AT
     with engine.begin() as conn:
         assert try_take_lease(conn, "refresh", "a", timedelta(seconds=30), now) == 1
         assert try_take_lease(conn, "refresh", "b", timedelta(seconds=30), now) is None
@@ -104,7 +106,9 @@ def test_a_lease_has_one_holder_until_it_expires(engine: Engine) -> None:
 
 
 def test_a_run_slot_is_claimed_once(engine: Engine) -> None:
+    later = PINNED_AT + timedelta(minutes=5)
+    slot, next_slot = f"{PINNED_AT:%Y-%m-%dT%H:%M}", f"{later:%Y-%m-%dT%H:%M}"
     with engine.begin() as conn:
-        assert claim_run_slot(conn, "sync", "2026-11-25T10:00", "a")
-        assert not claim_run_slot(conn, "sync", "2026-11-25T10:00", "b")
-        assert claim_run_slot(conn, "sync", "2026-11-25T10:05", "b")
+        assert claim_run_slot(conn, "sync", slot, "a", now=PINNED_AT)
+        assert not claim_run_slot(conn, "sync", slot, "b", now=PINNED_AT)
+        assert claim_run_slot(conn, "sync", next_slot, "b", now=later)
