@@ -2,7 +2,9 @@
 
 One SELECT of the stored digests per batch decides what changed; unchanged rows only get their
 `synced_at` refreshed (that is what full and windowed syncs use to find rows Teamleader no
-longer has). Time entries' `revision` grows on every real change.
+longer has). Time entries' `revision` grows on every real change. Two writers may meet on one
+new row (the webhook inbox and a windowed sync, or two instances on PostgreSQL): the insert skips
+ids that another transaction has just inserted, and those rows are written as updates instead.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = ["UpsertResult", "mark_deleted", "upsert_rows"]
 
@@ -51,8 +54,9 @@ def upsert_rows(
     ]
     same = [key for key in unique if key in stored and key not in {row["id"] for row in changed}]
     if new:
-        conn.execute(insert(table), new)
-        result.created = [row["id"] for row in new]
+        inserted = _insert_new(conn, table, new)
+        result.created = [row["id"] for row in new if row["id"] in inserted]
+        changed += [row for row in new if row["id"] not in inserted]
     if changed:
         columns = [c for c in changed[0] if c != "id"]
         values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in columns}
@@ -64,6 +68,13 @@ def upsert_rows(
     if same:
         conn.execute(update(table).where(table.c.id.in_(same)).values(synced_at=now))
     return result
+
+
+def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert `rows`, skipping ids that a concurrent writer inserted first; the ids inserted here."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    return {str(row[0]) for row in conn.execute(statement, rows)}
 
 
 def mark_deleted(conn: Connection, table: Table, where: ColumnElement[bool], now: datetime) -> list[str]:
