@@ -33,20 +33,9 @@ test: $(STAMP) browser-deps lint
 	$(BIN)/pytest
 
 # The calendar's hard instants (Europe/Brussels): day, month, quarter and year change; the spring and
-# autumn DST changes; month end where UTC and local days differ. `make test-dates` runs the
-# date-sensitive tests with the process clock (pytest and every Python process it starts) at each,
-# on SQLite and, when PREPAID_TEST_POSTGRES_URL is set, PostgreSQL.
-CLOCK_INSTANTS := 2027-01-01T00:30:00Z 2027-03-28T01:30:00Z 2027-10-31T00:30:00Z 2027-02-28T23:30:00Z
-DATE_SENSITIVE := tests/browser tests/e2e tests/unit/periods tests/integration/periods \
-	tests/unit/guards tests/integration/guards tests/unit/web tests/integration/budgets tests/integration/sync
-
+# autumn DST changes; month end where UTC and local days differ. The script says what runs and why.
 test-dates: $(STAMP) browser-deps
-	@for at in $(CLOCK_INSTANTS); do \
-	  echo "== process clock at $$at"; \
-	  PREPAID_TEST_CLOCK_AT=$$at PYTHONPATH=tests/dates $(BIN)/pytest -q --durations=0 --durations-min=30 \
-	    -W "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning" \
-	    $(DATE_SENSITIVE) || exit 1; \
-	done
+	@bash scripts/test_dates.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

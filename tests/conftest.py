@@ -24,7 +24,7 @@ from connector.settings import Settings
 from connector.storage import create_db_engine, metadata, upgrade
 
 POSTGRES_ENV = "PREPAID_TEST_POSTGRES_URL"
-CLOCK_AT_ENV = "PREPAID_TEST_CLOCK_AT"
+CLOCK_AT_ENV = "TEST_CLOCK_AT"
 
 
 def pytest_report_header() -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from support.web_server import BackgroundServer, BudgetsSite
+from support.web_server import BackgroundServer, BudgetsSite, unused_port
 
 from connector.bootstrap import Container
 from connector.budgets import BudgetsService
@@ -75,6 +75,7 @@ def web_stack(tmp_path: Path) -> Iterator[WebStack]:
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path / "data",
         secret_key="browser-secret-key-0123456789abcdef012345",
+        port=unused_port(),
     )
     sandbox, container = prepare(base)
     try:

@@ -3,6 +3,7 @@ to reach the dashboard over the budgets service."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -36,6 +37,14 @@ class BackgroundServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def unused_port() -> int:
+    """A port the OS just handed out: random, so side-by-side test runs do not all try the same one
+    (the demo's own choice starts at PREPAID_PORT, 8000)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,15 @@ and invoices are read back from the sandbox's state, as the invoicing e2e tests 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
+from support.clock import PinnedClock
+from support.sandbox_copy import seed_anchor
 
 from connector.billing import (
     Budget,
@@ -90,7 +92,8 @@ def test_hours_bundle_subtracts_rounded_hours_and_invoices_hours_at_the_hour_pri
     sandbox = start_sandbox(seed=3, companies=4, contacts=2, entries=240, months=3)
     stack: Container = connect_stack(sandbox)
     stack.sync_engine().full()
-    entries = [e for e in _state(sandbox)["time_entries"] if _customer(e)]
+    state = _state(sandbox)
+    entries = [e for e in state["time_entries"] if _customer(e)]
     by_company: dict[str, list[dict[str, Any]]] = {}
     for e in entries:
         by_company.setdefault(str(_customer(e)), []).append(e)
@@ -108,7 +111,7 @@ def test_hours_bundle_subtracts_rounded_hours_and_invoices_hours_at_the_hour_pri
         customer=CustomerRef(CustomerType.COMPANY, company),
         name="Support bundle",
         unit=BudgetUnit.hours(Money.of("85.50", "EUR")),
-        start=date(2025, 1, 1),
+        start=seed_anchor(state) - timedelta(days=400),
         valuation=ValuationSettings(rounding_increment_seconds=900),
         mode=SubtractionMode.AUTO,
         rules=RULE,
@@ -150,8 +153,11 @@ def test_overage_invoices_are_created_exactly_once_under_faults(
     sandbox = start_sandbox(seed=5, companies=12, contacts=2, entries=600, months=3)
     stack: Container = connect_stack(sandbox)
     stack.sync_engine().full()
-    october = [e for e in _state(sandbox)["time_entries"] if str(e["started_at"]).startswith("2026-10")]
-    companies = sorted({c for e in october if (c := _customer(e)) and not e.get("billing_info")})
+    state = _state(sandbox)
+    period_start = (seed_anchor(state).replace(day=1) - timedelta(days=1)).replace(day=1)
+    period_key, period_end = f"{period_start:%Y-%m}", (period_start + timedelta(days=31)).replace(day=1)
+    last_month = [e for e in state["time_entries"] if str(e["started_at"]).startswith(period_key)]
+    companies = sorted({c for e in last_month if (c := _customer(e)) and not e.get("billing_info")})
     assert len(companies) >= 5
     service, reference = stack.budgets(), _reference(sandbox)
     for n, company in enumerate(companies):
@@ -161,7 +167,7 @@ def test_overage_invoices_are_created_exactly_once_under_faults(
                 customer=CustomerRef(CustomerType.COMPANY, company),
                 name=f"Retainer {n}",
                 unit=BudgetUnit.money("EUR"),
-                start=date(2026, 10, 1),
+                start=period_start,
                 valuation=ValuationSettings(
                     default_rate=Money.of("100", "EUR"), rounding_increment_seconds=900
                 ),
@@ -174,8 +180,7 @@ def test_overage_invoices_are_created_exactly_once_under_faults(
             ),
             actor="e2e",
         )
-    now = datetime(2026, 11, 1, 1, tzinfo=UTC)
-    closer = PeriodCloser(stack.engine, clock=lambda: now)
+    closer = PeriodCloser(stack.engine, clock=PinnedClock(datetime.combine(period_end, time(1), UTC)))
     first = closer.close_due()
     assert closer.close_due().closed == []
     assert len(first.closed) == len(companies) and not first.blocked
@@ -204,7 +209,7 @@ def test_overage_invoices_are_created_exactly_once_under_faults(
         planned = conn.execute(select(topup.c.budget_id, topup.c.kind, topup.c.period_key)).all()
     assert len(invoices) == len(companies) == len(overages)
     assert {tuple(p) for p in planned} == {
-        (f"retainer-{n}", "overage", "2026-10") for n in range(len(companies))
+        (f"retainer-{n}", "overage", period_key) for n in range(len(companies))
     }
     totals = sorted(
         sum(
