@@ -22,6 +22,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from connector.bootstrap import Container
 from connector.budgets import BudgetsService
 from connector.budgets.web_adapter import BudgetsWebAdapter
+from connector.clock import SYSTEM_CLOCK
 from connector.settings import Settings
 from connector.storage import create_db_engine, upgrade
 from connector.web.app import create_app
@@ -59,7 +60,7 @@ def main() -> None:
             args.budgets = len(adapter.overview())
             app = create_app(Container(settings, engine), read_model=adapter, actions=adapter)
         else:
-            dashboard = sample_dashboard(budgets=args.budgets, entries=4)
+            dashboard = sample_dashboard(budgets=args.budgets, entries=4, today=SYSTEM_CLOCK.now().date())
             app = create_app(Container(settings, engine), read_model=dashboard, actions=dashboard)
         with TestClient(app) as client:
             login = client.get("/login").text

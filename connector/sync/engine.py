@@ -199,7 +199,7 @@ class SyncEngine:
             raise
         self._notify(changed_entries, report)
         stats.api_calls = self._source.api_calls - calls_before
-        record_sync(resource.name)
+        record_sync(resource.name, at=self._clock.time())
         stats.seconds = round(self._clock.monotonic() - began, 3)
         return stats
 

@@ -147,7 +147,7 @@ class AccessTokens:
                 pair = self._oauth.refresh(row.refresh_token)
             except TokenRefused as refusal:
                 return refusal
-            rotated = slot.save_rotated(pair)
+            rotated = slot.save_rotated(pair, now=self._clock.now())
         self._cached = rotated
         _log.info("teamleader.token.refreshed", version=rotated.version, expires_at=rotated.expires_at)
         return rotated

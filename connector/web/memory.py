@@ -228,9 +228,8 @@ _WORK = ("Design", "Development", "Copywriting", "Project management")
 _CUSTOMERS = ("Brouwerij De Klok", "Atelier Noord", "Café =Cijfers", "Drukkerij Lambrecht", "Eetbar <Fris>")
 
 
-def sample_dashboard(budgets: int = 3, entries: int = 8, *, today: date | None = None) -> MemoryDashboard:
+def sample_dashboard(budgets: int = 3, entries: int = 8, *, today: date) -> MemoryDashboard:
     """Deterministic sample data: money budgets with an opening credit, a top-up and pending entries."""
-    today = today or date(2026, 11, 20)
     start = today - timedelta(days=40)
     rows: list[MemoryBudget] = []
     for b in range(budgets):

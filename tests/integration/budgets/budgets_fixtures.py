@@ -1,9 +1,14 @@
-"""Helpers for the budgets tests: synced time entries written as the sync writes them, budgets, a clock."""
+"""Helpers for the budgets tests: synced time entries written as the sync writes them, budgets, a clock.
+
+The budgets and guards tests stand at `NOW` (a Tuesday in March 2026): their services run on
+`PinnedClock(NOW)` and every date written here (the budget's start, an entry's day) is set
+around it, so no test depends on the day it runs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -26,19 +31,7 @@ from connector.storage.tables.sync import company, time_entry
 ACME = CustomerRef(CustomerType.COMPANY, "c-acme")
 GLOBEX = CustomerRef(CustomerType.COMPANY, "c-globex")
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock that moves only when told, so tests are exact about times."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: int = 1) -> None:
-        self.now += timedelta(seconds=seconds)
+"""Where the budgets tests pin the clock: `PinnedClock(NOW)`."""
 
 
 def eur(amount: str) -> Money:
@@ -65,10 +58,9 @@ def auto_budget(**changes: Any) -> Budget:
 
 
 def add_company(engine: Engine, company_id: str, name: str) -> None:
-    now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(
-            insert(company).values(id=company_id, name=name, raw={}, content_hash="x", synced_at=now)
+            insert(company).values(id=company_id, name=name, raw={}, content_hash="x", synced_at=NOW)
         )
 
 
@@ -90,8 +82,9 @@ def put_entry(
     started_at: datetime | None = None,
 ) -> None:
     """Insert or change a synced entry; a change grows its revision, as the sync writer does.
-    `started_at` defaults to 09:00 UTC on `day`; `invoice_id` is Teamleader's `billing_info` invoice."""
-    values = {
+    `started_at` defaults to 09:00 UTC on `day`; `invoice_id` is Teamleader's `billing_info` invoice;
+    the row is synced (and, when `deleted`, deleted) at `NOW`."""
+    values: dict[str, Any] = {
         "user_id": user_id,
         "work_type_id": work_type_id,
         "started_on": day,
@@ -106,10 +99,10 @@ def put_entry(
         "billing_invoice_id": invoice_id,
         "hourly_rate_cents": rate_cents,
         "hourly_rate_currency": "EUR" if rate_cents is not None else None,
-        "deleted_at": datetime.now(UTC) if deleted else None,
+        "deleted_at": NOW if deleted else None,
         "raw": {},
         "content_hash": "x",
-        "synced_at": datetime.now(UTC),
+        "synced_at": NOW,
     }
     with engine.begin() as conn:
         exists = conn.execute(select(time_entry.c.id).where(time_entry.c.id == entry_id)).first()

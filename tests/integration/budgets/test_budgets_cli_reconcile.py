@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from budgets_fixtures import Clock, auto_budget, make_budget
+from budgets_fixtures import NOW, auto_budget, make_budget
 from sqlalchemy import Engine, insert
 from support.cli import json_output, run_cli
+from support.clock import PinnedClock
 
 from connector.billing import CustomerRef, CustomerType
 from connector.budgets import BudgetsService
@@ -25,12 +26,11 @@ def _reconcile(engine: Engine, tmp_path: Path) -> Any:
 
 
 def test_reconcile_catches_up_a_large_backlog_in_two_processes_once(engine: Engine, tmp_path: Path) -> None:
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     for n in range(10):
         shape = auto_budget if n % 2 else make_budget
         customer = CustomerRef(CustomerType.COMPANY, f"c{n}")
         service.create(shape(id=f"b{n}", customer=customer, name=f"Budget {n}"), actor="test")
-    now = datetime.now(UTC)
     rows = []
     for i in range(ENTRIES):
         day = date(2026, 2, 1) + timedelta(days=i % 28)
@@ -48,7 +48,7 @@ def test_reconcile_catches_up_a_large_backlog_in_two_processes_once(engine: Engi
                 "revision": 1,
                 "raw": {},
                 "content_hash": "x",
-                "synced_at": now,
+                "synced_at": NOW,
             }
         )
     with engine.begin() as conn:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from budgets_fixtures import Clock, add_company
+from budgets_fixtures import NOW, add_company
 from sqlalchemy import Engine, func, select
+from support.clock import PinnedClock
 
 from connector.billing import BudgetsFileError
 from connector.budgets import BudgetsService
@@ -36,7 +37,7 @@ def count(engine: Engine, table: object) -> int:
 
 def test_apply_twice_changes_nothing_the_second_time(engine: Engine, tmp_path: Path) -> None:
     add_company(engine, "c-acme", "Acme NV")
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     path = tmp_path / "budgets.toml"
     path.write_text(GOOD)
     assert [(c.budget_id, c.action) for c in apply_file(service, path, actor="t")] == [
@@ -51,7 +52,7 @@ def test_apply_twice_changes_nothing_the_second_time(engine: Engine, tmp_path: P
 
 
 def test_a_bad_file_is_rejected_whole_with_line_and_field(engine: Engine, tmp_path: Path) -> None:
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     path = tmp_path / "budgets.toml"
     path.write_text(GOOD)
     with pytest.raises(BudgetsFileError, match=r"budgets.toml:2: budget acme: customer: no synced company"):

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
-from budgets_fixtures import GLOBEX, Clock, line_sum, make_budget, put_entry
+from budgets_fixtures import GLOBEX, NOW, line_sum, make_budget, put_entry
 from sqlalchemy import Engine, func, select
+from support.clock import PinnedClock
 
 from connector.billing import BudgetStatus, ChoiceRefused
 from connector.budgets import BudgetsService, Choice, Selection
@@ -23,7 +24,7 @@ def service(engine: Engine) -> BudgetsService:
     """Budget b1 (Acme, from 2026-01-01, manual) and entries in every situation an invoiced
     entry can be in: settled before any allocation, after one, after a subtraction, and out of
     the budget for another reason first."""
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     put_entry(engine, "e1", day=date(2026, 3, 2))
     put_entry(engine, "e2", day=date(2026, 3, 3), billing_type="invoice", invoice_id="inv-42")
     put_entry(engine, "e3", day=date(2026, 3, 4), billing_type="prepaid")
@@ -111,7 +112,7 @@ def test_undo_of_a_subtraction_teamleader_invoiced_still_works(
 
 def test_the_budget_time_zone_and_migration_decide_the_edges(engine: Engine) -> None:
     """Teamleader's day and the budget's local day differ around midnight: the rules decide."""
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     late = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 2026-01-01 00:30 in Brussels
     put_entry(engine, "edge-in", day=date(2025, 12, 31), started_at=late, billing_type="invoice")
     early = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)  # 2026-02-01 in Brussels: after the end
@@ -132,7 +133,7 @@ def test_the_budget_time_zone_and_migration_decide_the_edges(engine: Engine) -> 
 def test_a_page_turned_away_by_the_rules_reads_the_next(engine: Engine) -> None:
     """Entries SQL cannot tell apart (the day after the end in UTC, outside in local time) fill
     more than a page; the listing reads on until it has what was asked for."""
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     outside = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
     for n in range(60):
         put_entry(engine, f"out-{n:02d}", day=date(2026, 2, 1), started_at=outside, billing_type="invoice")
@@ -146,7 +147,7 @@ def test_a_page_turned_away_by_the_rules_reads_the_next(engine: Engine) -> None:
 
 
 def test_each_budget_of_the_customer_lists_its_own_dates(engine: Engine) -> None:
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     put_entry(engine, "old", day=date(2025, 6, 2), billing_type="invoice")
     put_entry(engine, "new", day=date(2026, 2, 2), billing_type="invoice")
     last_year = make_budget(

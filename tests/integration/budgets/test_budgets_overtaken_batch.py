@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from budgets_fixtures import Clock, make_budget, put_entry
+from budgets_fixtures import NOW, make_budget, put_entry
 from sqlalchemy import Engine, select
+from support.clock import PinnedClock
 
 from connector.budgets import BudgetsService, Choice, Selection
 from connector.budgets.applying import EntryApplier
@@ -23,7 +24,7 @@ IDS = [f"e{n}" for n in range(1, 6)]
 def test_a_choice_made_while_a_batch_was_deciding_wins_and_counts_once(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     service.create(make_budget(), actor="test")
     for entry_id in IDS:
         put_entry(engine, entry_id, seconds=3600)

@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from budgets_fixtures import Clock, auto_budget, make_budget
+from budgets_fixtures import NOW, auto_budget, make_budget
 from sqlalchemy import Engine, delete, insert, select
+from support.clock import PinnedClock
 
 from connector.billing import CustomerRef, CustomerType
 from connector.budgets import BudgetsService, applying
@@ -67,7 +68,7 @@ def _seed(engine: Engine, service: BudgetsService) -> list[str]:
                 "revision": 1,
                 "raw": {},
                 "content_hash": "x",
-                "synced_at": datetime.now(UTC),
+                "synced_at": NOW,
             }
         )
     with engine.begin() as conn:
@@ -110,7 +111,7 @@ def _state(engine: Engine) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]], 
 
 
 def test_a_shared_apply_equals_a_single_process_apply(engine: Engine) -> None:
-    shared = BudgetsService(engine, clock=Clock(), apply_workers=2)
+    shared = BudgetsService(engine, clock=PinnedClock(NOW), apply_workers=2)
     ids = _seed(engine, shared)
 
     report = shared.apply_entries(ids)
@@ -126,7 +127,7 @@ def test_a_shared_apply_equals_a_single_process_apply(engine: Engine) -> None:
         conn.execute(delete(ledger_checkpoint))
         conn.execute(delete(ledger_line).where(ledger_line.c.kind != "opening"))
         conn.execute(delete(entry_allocation))
-    alone = BudgetsService(engine, clock=Clock(), apply_workers=1).apply_entries(ids)
+    alone = BudgetsService(engine, clock=PinnedClock(NOW), apply_workers=1).apply_entries(ids)
 
     assert alone.processes == 1
     assert alone.outcomes == report.outcomes
@@ -135,7 +136,7 @@ def test_a_shared_apply_equals_a_single_process_apply(engine: Engine) -> None:
 
 
 def test_replaying_a_shared_apply_changes_nothing(engine: Engine) -> None:
-    service = BudgetsService(engine, clock=Clock(), apply_workers=2)
+    service = BudgetsService(engine, clock=PinnedClock(NOW), apply_workers=2)
     ids = _seed(engine, service)
     service.apply_entries(ids)
     before = _state(engine)

@@ -7,16 +7,17 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from budgets_fixtures import ACME, GLOBEX, Clock, eur, make_budget, put_entry
+from budgets_fixtures import ACME, GLOBEX, NOW, eur, make_budget, put_entry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
+from support.clock import PinnedClock
 
 from connector.billing import (
     BudgetUnit,
@@ -65,7 +66,7 @@ def reference(budget_id: str, seconds: int, user: str) -> tuple[int, int]:
 @dataclass
 class World:
     service: BudgetsService
-    clock: Clock
+    clock: PinnedClock
     credits: int = 0
 
     @property
@@ -158,12 +159,12 @@ def run(world: World, step: tuple[str, Any], actor: str = "ann") -> None:
             LedgerCredits().credit(
                 conn,
                 budget_id="b1",
-                topup_id=f"t{world.clock.now.timestamp()}",
+                topup_id=f"t{world.clock.at.timestamp()}",
                 invoice_id="inv",
                 invoice_number=None,
                 amount_cents=arg,
                 quantity_seconds=None,
-                now=world.clock.now,
+                now=world.clock.at,
             )
         world.credits += arg
     else:
@@ -221,7 +222,7 @@ def test_ledger_promises_hold_over_any_history(
 ) -> None:
     engine = create_db_engine(fresh_database())
     try:
-        clock = Clock(datetime(2026, 3, 10, 12, tzinfo=UTC))
+        clock = PinnedClock(NOW)
         world = World(BudgetsService(engine, clock=clock), clock)
         world.service.create(MONEY, actor="test")
         world.service.create(replace(HOURS), actor="test")

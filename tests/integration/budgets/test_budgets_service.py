@@ -7,8 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from budgets_fixtures import ACME, GLOBEX, Clock, auto_budget, line_sum, make_budget, put_entry
+from budgets_fixtures import ACME, GLOBEX, NOW, auto_budget, line_sum, make_budget, put_entry
 from sqlalchemy import Engine, func, select
+from support.clock import PinnedClock
 
 from connector.billing import BudgetStatus, ChoiceRefused, SubtractionRule
 from connector.budgets import BudgetConflict, BudgetsService, Choice, Selection
@@ -18,7 +19,7 @@ from connector.storage.tables.budgets import budget_rule, entry_allocation, ledg
 
 @pytest.fixture
 def service(engine: Engine) -> BudgetsService:
-    return BudgetsService(engine, clock=Clock())
+    return BudgetsService(engine, clock=PinnedClock(NOW))
 
 
 def settled(service: BudgetsService, budget_id: str = "b1") -> int:

@@ -6,8 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from budgets_fixtures import Clock, add_company, make_budget, put_entry
+from budgets_fixtures import NOW, add_company, make_budget, put_entry
 from sqlalchemy import Engine
+from support.clock import PinnedClock
 
 from connector.budgets import BudgetsService
 from connector.budgets.web_adapter import BudgetsWebAdapter
@@ -17,7 +18,7 @@ from connector.web.views import EntryState, StatementPeriod
 
 @pytest.fixture
 def adapter(engine: Engine) -> BudgetsWebAdapter:
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     add_company(engine, "c-acme", "Acme NV")
     service.create(make_budget(), actor="test")
     put_entry(engine, "e1", seconds=3600)

@@ -4,7 +4,7 @@ as a user runs them: JSON output, exit code 2 and one line for bad input, nothin
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,18 +12,23 @@ import pytest
 from budgets_fixtures import auto_budget, put_entry
 from sqlalchemy import Engine, make_url
 from support.cli import json_output, run_cli
+from support.clock import PinnedClock
 
 from connector.billing import ReplenishMode, ReplenishSettings
 from connector.budgets import BudgetsService
+from connector.clock import SYSTEM_CLOCK
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
-PROPOSAL = """
+
+def _proposal(start: date) -> str:
+    """A budgets file for b1 as it is, from `start`, at EUR 120 an hour instead of 90."""
+    return f"""
 [[budget]]
 id = "b1"
 name = "Acme support 2026"
-customer = { type = "company", id = "c-acme" }
-start = 2026-01-01
+customer = {{ type = "company", id = "c-acme" }}
+start = {start.isoformat()}
 mode = "auto"
 threshold = 500
 opening_balance = 2000
@@ -43,14 +48,19 @@ def _digest(engine: Engine) -> str:
 
 
 def test_flags_forecast_and_what_if_from_the_command_line(engine: Engine, tmp_path: Path) -> None:
-    today = datetime.now(UTC).date()
+    """`prepaid` runs in its own process on the machine's clock, and the forecast counts the burn
+    of the days before its "now": so the test stands at that clock's instant too, read once, and
+    dates the budget and its entries from it."""
+    clock = PinnedClock(SYSTEM_CLOCK.now())
+    today = clock.at.astimezone(auto_budget().zone).date()
+    start = today - timedelta(days=30)
     for n in range(6):
         put_entry(engine, f"e{n}", day=today - timedelta(days=n), seconds=7200)
     replenish = ReplenishSettings(
         ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1"
     )
-    service = BudgetsService(engine)
-    service.create(auto_budget(start=date(2026, 1, 1), replenish=replenish), actor="test")
+    service = BudgetsService(engine, clock=clock)
+    service.create(auto_budget(start=start, replenish=replenish), actor="test")
     for n in (0, 1):
         put_entry(engine, f"e{n}", day=today - timedelta(days=n), seconds=7200, billing_type="invoice")
     service.apply_entries(["e0", "e1"])
@@ -76,7 +86,7 @@ def test_flags_forecast_and_what_if_from_the_command_line(engine: Engine, tmp_pa
     engine.dispose()
     before = _digest(engine)
     proposal = tmp_path / "new.toml"
-    proposal.write_text(PROPOSAL, encoding="utf-8")
+    proposal.write_text(_proposal(start), encoding="utf-8")
     what_if = json_output(
         run_cli(engine, tmp_path, "budgets", "what-if", "b1", "--file", str(proposal), "--json")
     )

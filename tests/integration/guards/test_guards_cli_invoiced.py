@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from budgets_fixtures import make_budget, put_entry, put_topup
+from budgets_fixtures import NOW, make_budget, put_entry, put_topup
 from sqlalchemy import Engine
 from support.cli import json_output, run_cli
+from support.clock import PinnedClock
 
 from connector.billing import ReplenishMode, ReplenishSettings
 from connector.budgets import BudgetsService
@@ -21,19 +22,20 @@ def _cli(engine: Engine, tmp_path: Path, *args: str) -> subprocess.CompletedProc
 
 
 def test_invoiced_entries_and_the_top_up_hold_from_the_command_line(engine: Engine, tmp_path: Path) -> None:
+    """The budget and its history stand at the budgets tests' `NOW`; what the commands show of them
+    (the listing, the refusal, a hold after failures in a row) does not depend on the day they run."""
     replenish = ReplenishSettings(
         ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1"
     )
     put_entry(engine, "e1", day=date(2026, 3, 2))
     put_entry(engine, "e2", day=date(2026, 3, 3), billing_type="invoice", invoice_id="inv-42")
-    BudgetsService(engine).create(make_budget(replenish=replenish), actor="test")
-    now = datetime.now(UTC)
+    BudgetsService(engine, clock=PinnedClock(NOW)).create(make_budget(replenish=replenish), actor="test")
     for n in range(3):
         put_topup(
             engine,
             f"t{n}",
             "failed",
-            at=now - timedelta(days=3 - n),
+            at=NOW - timedelta(days=3 - n),
             marker=f"PP-T{n}",
             attempts=5,
             last_error="Teamleader refused the draft: unknown department",

@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from budgets_fixtures import GLOBEX, NOW, Clock, make_budget, put_entry, put_topup
+from budgets_fixtures import GLOBEX, NOW, make_budget, put_entry, put_topup
 from sqlalchemy import Engine
+from support.clock import PinnedClock
 
 from connector.billing import Budget, Guardrails, ReplenishMode, ReplenishSettings, TopUpBlocked
 from connector.budgets import BudgetsService, Choice, Selection
@@ -46,7 +47,7 @@ def _hold(engine: Engine, b: Budget) -> TopupHold | None:
 
 @pytest.fixture
 def service(engine: Engine) -> BudgetsService:
-    return BudgetsService(engine, clock=Clock())
+    return BudgetsService(engine, clock=PinnedClock(NOW))
 
 
 def test_a_one_off_budget_and_a_free_auto_budget_hold_nothing(
@@ -129,7 +130,7 @@ def test_a_target_balance_is_measured_from_just_below_the_threshold(
 def test_the_budget_view_says_what_the_crossing_then_does(engine: Engine) -> None:
     """The hold shown beforehand is the reason the crossing's notification gives when it comes."""
     notifier = Recorded()
-    service = BudgetsService(engine, notifier=notifier, clock=Clock())
+    service = BudgetsService(engine, notifier=notifier, clock=PinnedClock(NOW))
     b = _budget(guardrails=Guardrails(pause_after_failures=2))
     service.create(b, actor="test")
     for n in range(2):

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from budgets_fixtures import Clock, auto_budget, put_entry
+from budgets_fixtures import NOW, auto_budget, put_entry
 from sqlalchemy import Engine, make_url
+from support.clock import PinnedClock
 
 from connector.billing import ReplenishMode, ReplenishSettings
 from connector.budgets import BudgetsService
@@ -56,7 +57,7 @@ def test_a_higher_rate_subtracts_more_creates_topups_and_writes_nothing(
     engine: Engine, tmp_path: Path
 ) -> None:
     replenish = ReplenishSettings(ReplenishMode.AUTO, fixed_amount=1000, department_id="d1", tax_rate_id="t1")
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     for day in range(10):
         put_entry(engine, f"e{day}", day=date(2026, 2, 1) + timedelta(days=day), seconds=3600)
     service.create(auto_budget(replenish=replenish), actor="test")
@@ -65,7 +66,7 @@ def test_a_higher_rate_subtracts_more_creates_topups_and_writes_nothing(
     with engine.connect() as conn:
         current = service.budget("b1", conn)
         proposal = load_proposal(_file(tmp_path, rate="300"), "b1", current)
-        result = what_if(conn, "b1", proposal)
+        result = what_if(conn, "b1", proposal, now=NOW)
     engine.dispose()
     assert _digest(engine) == before
     assert (result.current.subtracted, result.proposed.subtracted) == (10, 10)
@@ -81,14 +82,14 @@ def test_a_higher_rate_subtracts_more_creates_topups_and_writes_nothing(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_narrower_rule_since_a_day_leaves_older_entries_as_they_are(engine: Engine, tmp_path: Path) -> None:
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     for day in range(4):
         put_entry(engine, f"e{day}", day=date(2026, 2, 1) + timedelta(days=day), description="plain work")
     service.create(auto_budget(), actor="test")
     with engine.connect() as conn:
         current = service.budget("b1", conn)
         proposal = load_proposal(_file(tmp_path, words='words = ["urgent"]'), "b1", current)
-        result = what_if(conn, "b1", proposal, since=date(2026, 2, 3))
+        result = what_if(conn, "b1", proposal, since=date(2026, 2, 3), now=NOW)
     assert [str(rule.provenance) for rule in proposal.rules] == ["billable@v2"]
     assert result.replayed == 2
     assert [(e, before, after) for e, before, _, after, _ in result.changed] == [
@@ -100,7 +101,7 @@ def test_a_narrower_rule_since_a_day_leaves_older_entries_as_they_are(engine: En
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_file_without_the_budget_is_refused_with_the_ids_it_has(engine: Engine, tmp_path: Path) -> None:
-    service = BudgetsService(engine, clock=Clock())
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
     service.create(auto_budget(id="other"), actor="test")
     with pytest.raises(WhatIfError, match=r"has no budget with id 'other'.*b1"):
         load_proposal(_file(tmp_path), "other", service.budget("other"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from invoicing_fakes import FakeInvoices, ledger_credits, make_budget, store_budgets
 from sqlalchemy import Engine
+from support.clock import PINNED_AT
 
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.budgets.reports import balance_rows
@@ -49,10 +50,16 @@ class SlowSharedInvoices(FakeInvoices):
 
 
 def test_two_workers_never_make_two_invoices_for_one_topup(db_url: str, engine: Engine) -> None:
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        """`PINNED_AT` when the test starts, then real time: the leases must expire mid-call."""
+        return PINNED_AT + timedelta(seconds=time.monotonic() - started)
+
     api = SlowSharedInvoices()
     api.fail("invoices.draft", *["unknown", "lost"] * 5)
     api.fail("invoices.book", *["unknown", "lost"] * 5)
-    store_budgets(engine, *(make_budget(f"b{i}", customer_id=f"co-{i}") for i in range(TOPUPS)))
+    store_budgets(engine, *(make_budget(f"b{i}", customer_id=f"co-{i}") for i in range(TOPUPS)), clock=clock)
     with engine.begin() as conn:
         for index in range(TOPUPS):
             plan_topup(
@@ -61,7 +68,7 @@ def test_two_workers_never_make_two_invoices_for_one_topup(db_url: str, engine: 
                 amount_cents=5_000 + index,
                 quantity_seconds=None,
                 reason="r",
-                now=datetime.now(UTC),
+                now=clock(),
             )
     engines = [create_db_engine(db_url) for _ in range(2)]
     workers = [
@@ -74,6 +81,7 @@ def test_two_workers_never_make_two_invoices_for_one_topup(db_url: str, engine: 
             lease=timedelta(milliseconds=30),
             backoff=timedelta(0),
             max_attempts=50,
+            clock=clock,
         )
         for n, own in enumerate(engines)
     ]

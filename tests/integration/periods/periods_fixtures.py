@@ -1,4 +1,9 @@
-"""Helpers for the periods tests: renewing budgets, entries at a local time, a settable clock, reads."""
+"""Helpers for the periods tests: renewing budgets, entries at a local time, reads.
+
+The periods tests are about the calendar of 2026 (both DST changes of Europe/Brussels, month and
+quarter ends), so each one pins its clock (`PinnedClock(after(day))`) at the boundary it is about;
+the one that runs `prepaid` in a process of its own dates its budget from the machine's clock.
+"""
 
 from __future__ import annotations
 
@@ -27,16 +32,6 @@ from connector.storage.tables.sync import time_entry
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ACME = CustomerRef(CustomerType.COMPANY, "c-acme")
-
-
-class Clock:
-    """A clock that moves only when told."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def local(day: date, hour: int = 9, minute: int = 0) -> datetime:
@@ -68,7 +63,8 @@ def hours_renewing(**periods: Any) -> Budget:
 
 
 def put_entry(engine: Engine, entry_id: str, started_at: datetime, seconds: int = 3600, **extra: Any) -> None:
-    """Insert or change a synced entry of Acme; a change grows its revision, as the sync does."""
+    """Insert or change a synced entry of Acme; a change grows its revision, as the sync does.
+    The sync is taken to have seen it as it started (`synced_at` is `started_at`)."""
     values = {
         "user_id": "u-ann",
         "work_type_id": "wt-dev",
@@ -86,7 +82,7 @@ def put_entry(engine: Engine, entry_id: str, started_at: datetime, seconds: int 
         "deleted_at": None,
         "raw": {},
         "content_hash": "x",
-        "synced_at": datetime.now(UTC),
+        "synced_at": started_at,
         **extra,
     }
     with engine.begin() as conn:

@@ -7,8 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from periods_fixtures import Clock, after, hours_renewing, kinds, lines, local, put_entry, renewing
+from periods_fixtures import after, hours_renewing, kinds, lines, local, put_entry, renewing
 from sqlalchemy import Engine, select
+from support.clock import PinnedClock
 
 from connector.billing import Budget, DeficitPolicy, PeriodSettings, RolloverPolicy
 from connector.budgets import BudgetsService
@@ -19,20 +20,20 @@ JAN = date(2026, 1, 1)
 FEB = date(2026, 2, 1)
 
 
-def _setup(engine: Engine, b: Budget, hours_used: int) -> tuple[BudgetsService, Clock]:
+def _setup(engine: Engine, b: Budget, hours_used: int) -> tuple[BudgetsService, PinnedClock]:
     """Budget created on Jan 1, first period opened, `hours_used` hours worked on Jan 15."""
-    clock = Clock(after(JAN))
+    clock = PinnedClock(after(JAN))
     service = BudgetsService(engine, clock=clock)
     service.create(b, actor="test")
     PeriodCloser(engine, clock=clock).close_due()
     for n in range(hours_used):
         put_entry(engine, f"e{n}", local(date(2026, 1, 15), 9 + n % 8))
     service.apply_entries([f"e{n}" for n in range(hours_used)])
-    clock.now = after(FEB)
+    clock.at = after(FEB)
     return service, clock
 
 
-def _close(engine: Engine, clock: Clock) -> None:
+def _close(engine: Engine, clock: PinnedClock) -> None:
     report = PeriodCloser(engine, clock=clock).close_due()
     assert not report.blocked
 
@@ -126,7 +127,7 @@ def test_invoiced_grant_plans_a_grant_invoice_per_period(engine: Engine) -> None
 
 def test_close_twice_and_catch_up_close_each_period_once(engine: Engine) -> None:
     _, clock = _setup(engine, renewing(), hours_used=1)
-    clock.now = after(date(2026, 4, 1))
+    clock.at = after(date(2026, 4, 1))
     first = PeriodCloser(engine, clock=clock).close_due()
     again = PeriodCloser(engine, clock=clock).close_due()
     assert [c.period for c in first.closed] == ["2026-01", "2026-02", "2026-03"]
@@ -138,7 +139,7 @@ def test_close_twice_and_catch_up_close_each_period_once(engine: Engine) -> None
 
 def test_nothing_closes_before_the_boundary(engine: Engine) -> None:
     _, clock = _setup(engine, renewing(), hours_used=1)
-    clock.now = local(date(2026, 1, 31), 23, 59)
+    clock.at = local(date(2026, 1, 31), 23, 59)
     report = PeriodCloser(engine, clock=clock).close_due()
     assert report.closed == [] and "period_close" not in kinds(engine)
 
@@ -154,14 +155,14 @@ def test_an_entry_edited_after_its_period_closed_is_corrected_in_the_current_per
     assert "2026-01" in str(adjustment["reason"])
     assert adjustment["details"]["closed_period"] == "2026-01"  # type: ignore[index]
     assert sum(int(r["amount_cents"]) for r in lines(engine) if r["period_index"] == 0) == closing_before
-    put_entry(engine, "e0", local(date(2026, 1, 15), 9), seconds=7200, deleted_at=clock.now)
+    put_entry(engine, "e0", local(date(2026, 1, 15), 9), seconds=7200, deleted_at=clock.at)
     service.apply_entries(["e0"])
     (reversal,) = _by_kind(engine, "reversal")
     assert reversal["period_index"] == 1 and "2026-01" in str(reversal["reason"])
 
 
 def test_a_budget_that_does_not_renew_is_left_alone(engine: Engine) -> None:
-    clock = Clock(after(FEB))
+    clock = PinnedClock(after(FEB))
     BudgetsService(engine, clock=clock).create(replace(renewing(), periods=PeriodSettings()), actor="t")
     report = PeriodCloser(engine, clock=clock).close_due()
     assert report.closed == [] and report.opened == [] and kinds(engine) == []

@@ -11,8 +11,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from periods_fixtures import Clock, after, lines, local, put_entry, renewing
+from periods_fixtures import after, lines, local, put_entry, renewing
 from sqlalchemy import Engine
+from support.clock import PinnedClock
 
 from connector.billing import PeriodCadence
 from connector.budgets import BudgetsService
@@ -52,7 +53,7 @@ def test_entry_counts_in_the_period_of_its_local_start(
     )
     b = renewing()
     b = replace(b, start=first, periods=replace(b.periods, cadence=cadence))
-    clock = Clock(local(boundary - timedelta(days=3), 12))
+    clock = PinnedClock(local(boundary - timedelta(days=3), 12))
     service = BudgetsService(engine, clock=clock)
     service.create(b, actor="test")
     started = local(boundary + timedelta(days=day_offset), hour, minute)
@@ -61,7 +62,7 @@ def test_entry_counts_in_the_period_of_its_local_start(
     (subtraction,) = [r for r in lines(engine) if r["kind"] == "subtraction"]
     assert subtraction["period_index"] == (0 if in_earlier else 1)
 
-    clock.now = after(boundary, hours=0) + timedelta(minutes=1)
+    clock.at = after(boundary, hours=0) + timedelta(minutes=1)
     report = PeriodCloser(engine, clock=clock).close_due()
     (closed,) = report.closed
     assert closed.closing == ("EUR 900.00" if in_earlier else "EUR 1,000.00")

@@ -14,8 +14,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from periods_fixtures import Clock, after, lines, local, put_entry, renewing
+from periods_fixtures import after, lines, local, put_entry, renewing
 from sqlalchemy import Engine, update
+from support.clock import PinnedClock
 
 from connector.billing import Budget, ChoiceRefused, DeficitPolicy, RolloverPolicy, nth_period
 from connector.budgets import BudgetsService, Choice, Selection
@@ -79,7 +80,7 @@ def test_boundaries_keep_every_amount(
         engine = create_db_engine(f"sqlite:///{path}")
         try:
             b = renewing(**rollover, **deficit)
-            clock = Clock(after(date(2026, 1, 1)))
+            clock = PinnedClock(after(date(2026, 1, 1)))
             service = BudgetsService(engine, clock=clock)
             service.create(b, actor="test")
             closer = PeriodCloser(engine, clock=clock)
@@ -88,22 +89,22 @@ def test_boundaries_keep_every_amount(
             for step in history:
                 if step[0] == "work":
                     _, entry_id, days_back, quarters = step
-                    day = max(date(2026, 1, 1), clock.now.date() - timedelta(days=days_back))
+                    day = max(date(2026, 1, 1), clock.at.date() - timedelta(days=days_back))
                     put_entry(engine, entry_id, local(day, 10), seconds=quarters * 900)
                     service.apply_entries([entry_id])
                 elif step[0] == "delete":
-                    put_entry(engine, step[1], clock.now, deleted_at=clock.now)
+                    put_entry(engine, step[1], clock.at, deleted_at=clock.at)
                     service.apply_entries([step[1]])
                 elif step[0] == "undo":
                     with contextlib.suppress(EntriesNotFound, ChoiceRefused):
                         service.choose(Choice.UNDO, Selection(entry_ids=(step[1],)), actor="test")
                 else:
                     month += step[1]
-                    clock.now = after(date(2026 + (month - 1) // 12, (month - 1) % 12 + 1, 1))
+                    clock.at = after(date(2026 + (month - 1) // 12, (month - 1) % 12 + 1, 1))
                     closer.close_due()
                     with engine.begin() as conn:
                         conn.execute(update(topup).values(status="credited"))
-                clock.now += timedelta(minutes=5)
+                clock.advance(minutes=5)
                 _check(engine, b)
         finally:
             engine.dispose()

@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from periods_fixtures import ACME, Clock, after, kinds, local, put_entry, renewing
+from periods_fixtures import ACME, after, kinds, local, put_entry, renewing
 from sqlalchemy import Engine
+from support.clock import PinnedClock
 from support.racing import race
 
 from connector.budgets import BudgetsService
@@ -29,7 +30,7 @@ print(json.dumps(report.as_dict()))
 
 
 def test_two_processes_closing_at_the_boundary(engine: Engine, db_url: str, tmp_path: Path) -> None:
-    clock = Clock(after(date(2026, 1, 1)))
+    clock = PinnedClock(after(date(2026, 1, 1)))
     service = BudgetsService(engine, clock=clock)
     for n, customer in enumerate(("c-acme", "c-globex")):
         service.create(replace(renewing(), id=f"b{n}", customer=replace(ACME, id=customer)), actor="t")

@@ -7,13 +7,15 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from periods_fixtures import Clock, after, kinds, lines, local, put_entry, renewing
+from periods_fixtures import BRUSSELS, after, kinds, lines, local, put_entry, renewing
 from sqlalchemy import Engine
+from support.clock import PinnedClock, process_today
 
 from connector.billing import RolloverPolicy
 from connector.budgets import BudgetsService
@@ -25,14 +27,14 @@ from connector.web.periods import parse_period
 FEB = date(2026, 2, 1)
 
 
-def _closed_january(engine: Engine) -> tuple[BudgetsService, Clock]:
-    clock = Clock(after(date(2026, 1, 1)))
+def _closed_january(engine: Engine) -> tuple[BudgetsService, PinnedClock]:
+    clock = PinnedClock(after(date(2026, 1, 1)))
     service = BudgetsService(engine, clock=clock)
     service.create(renewing(rollover=RolloverPolicy.CAPPED, rollover_cap=Decimal("500")), actor="t")
     PeriodCloser(engine, clock=clock).close_due()
     put_entry(engine, "e1", local(date(2026, 1, 31), 23, 30), seconds=3 * 3600)
     service.apply_entries(["e1"])
-    clock.now = after(FEB)
+    clock.at = after(FEB)
     PeriodCloser(engine, clock=clock).close_due()
     return service, clock
 
@@ -53,10 +55,10 @@ def test_dashboard_figures_show_use_days_left_and_what_would_expire(engine: Engi
     service, clock = _closed_january(engine)
     put_entry(engine, "e2", local(date(2026, 2, 10)), seconds=6 * 3600)
     service.apply_entries(["e2"])
-    clock.now = local(date(2026, 2, 20), 12)
+    clock.at = local(date(2026, 2, 20), 12)
     b = service.budget("b1")
     with engine.connect() as conn:
-        figures = period_figures(conn, b, clock.now)
+        figures = period_figures(conn, b, clock.at)
     assert figures is not None
     assert (figures.label, figures.days_left) == ("2026-02", 9)
     assert figures.balance == 90000 and figures.share_used == Decimal("0.4")
@@ -64,8 +66,14 @@ def test_dashboard_figures_show_use_days_left_and_what_would_expire(engine: Engi
 
 
 def test_prepaid_periods_close_on_the_command_line(engine: Engine, tmp_path: Path) -> None:
-    clock = Clock(after(date(2026, 1, 1)))
-    BudgetsService(engine, clock=clock).create(renewing(anchor=date(2026, 1, 1)), actor="t")
+    """`prepaid` runs in its own process on the machine's clock and closes what has ended by then:
+    the budget starts ten months before the month that clock shows, so ten periods are due."""
+    today = process_today(BRUSSELS)
+    months = today.year * 12 + today.month - 1 - 10
+    start = date(months // 12, months % 12 + 1, 1)
+    b = renewing()
+    b = replace(b, start=start, periods=replace(b.periods, anchor=start))
+    BudgetsService(engine, clock=PinnedClock(after(start))).create(b, actor="t")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PREPAID_")}
     env = {**clean, "PREPAID_DATABASE_URL": str(engine.url.render_as_string(hide_password=False))}
     env.update(PREPAID_DATA_DIR=str(tmp_path), PREPAID_LOG_FORMAT="json", PYTHONWARNINGS="ignore")
@@ -77,8 +85,8 @@ def test_prepaid_periods_close_on_the_command_line(engine: Engine, tmp_path: Pat
     first = run("--json")
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
-    assert report["opened"] == [{"budget_id": "b1", "period": "2026-01"}]
-    assert len(report["closed"]) >= 9
+    assert report["opened"] == [{"budget_id": "b1", "period": f"{start:%Y-%m}"}]
+    assert len(report["closed"]) == 10
     again = json.loads(run("--json", "--budget", "b1").stdout)
     assert again == {"opened": [], "closed": [], "blocked": []}
     unknown = run("--budget", "nope")
@@ -99,7 +107,7 @@ def test_budgets_file_moves_a_customer_over_from_teamleader_prepaid(engine: Engi
     put_entry(engine, "before", local(date(2026, 2, 20)))
     put_entry(engine, "settled", local(date(2026, 3, 5)), billing_type="prepaid")
     put_entry(engine, "after", local(date(2026, 3, 5)))
-    service = BudgetsService(engine)
+    service = BudgetsService(engine, clock=PinnedClock(local(date(2026, 3, 10), 12)))
     apply_file(service, path, actor="t")
     rows = lines(engine, "moved")
     assert [(r["kind"], r["time_entry_id"], r["amount_cents"]) for r in rows] == [

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
+from support.clock import PinnedClock
 
 from connector.storage.tables.sync import webhook_inbox
 from connector.web.webhooks import MAX_BODY_BYTES, webhook_router
@@ -34,7 +35,9 @@ def receiver(engine: Engine) -> Any:
     pokes: list[int] = []
     app = FastAPI()
     app.include_router(
-        webhook_router(engine, SECRET, account_id=lambda: "acc-1", poke=lambda: pokes.append(1))
+        webhook_router(
+            engine, SECRET, account_id=lambda: "acc-1", poke=lambda: pokes.append(1), clock=PinnedClock()
+        )
     )
     return TestClient(app), pokes
 

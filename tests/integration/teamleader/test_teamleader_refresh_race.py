@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from connector.clock import SYSTEM_CLOCK
 from connector.sandbox.server import SandboxServer
 from connector.settings import Settings
 from connector.storage.token_store import TokenPair, TokenStore
@@ -42,7 +42,8 @@ def test_forty_callers_in_two_processes_make_one_refresh(
     issued = control.post("/_sandbox/tokens").json()
     settings = Settings(_env_file=None, database_url=db_url, secret_key=SECRET_KEY, data_dir=tmp_path)  # type: ignore[call-arg]
     store = TokenStore.from_settings(settings, engine)
-    expired = int(time.time()) - 60
+    # The workers and the sandbox run on the process clock: the token expired a minute before it.
+    expired = int(SYSTEM_CLOCK.time()) - 60
     store.save_authorized(TokenPair(issued["access_token"], issued["refresh_token"], expired))
     assert control.delete("/_sandbox/requests").status_code == 204
 

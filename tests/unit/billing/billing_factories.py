@@ -1,4 +1,8 @@
-"""Builders for billing tests: a budget, a time entry and a clock, with readable defaults."""
+"""Builders for billing tests: a budget, a time entry and the instant they stand at, with readable defaults.
+
+The billing domain never reads a clock: its tests hand it `NOW` (the tests' `PINNED_AT`) as `at=`,
+and the budget and entry below are dated earlier in that year.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+
+from support.clock import PINNED_AT
 
 from connector.billing.budget import Budget, SubtractionMode
 from connector.billing.entries import CustomerRef, CustomerType, TimeEntry
@@ -16,7 +22,7 @@ from connector.billing.valuation import ValuationSettings
 
 ACME = CustomerRef(CustomerType.COMPANY, "c-acme")
 GLOBEX = CustomerRef(CustomerType.COMPANY, "c-globex")
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+NOW = PINNED_AT
 
 
 def eur(amount: str) -> Money:

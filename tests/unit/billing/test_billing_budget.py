@@ -1,3 +1,9 @@
+"""Budgets as values: field and unit validation, measures, and the days a budget covers.
+
+The billing domain never reads a clock: every instant and day below is handed to it (`at=`,
+`today=`), so these tests hold on any date.
+"""
+
 from __future__ import annotations
 
 from dataclasses import replace

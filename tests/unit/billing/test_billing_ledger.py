@@ -1,6 +1,13 @@
+"""Ledger lines and balances: settled and provisional sums, reversals, the checks on a line and
+FIFO funding.
+
+The billing domain never reads a clock: every instant and day below is handed to it (`at=`,
+`today=`), so these tests hold on any date.
+"""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -78,7 +85,7 @@ def test_ledger_correction_needs_reason_and_amount(quantity: Decimal, reason: st
 
 def test_ledger_lines_refuse_naive_time_and_unrounded_amounts() -> None:
     with pytest.raises(InvalidBudget, match="naive"):
-        opening_line(budget(), actor="cli", at=datetime(2026, 1, 1))  # noqa: DTZ001
+        opening_line(budget(), actor="cli", at=NOW.replace(tzinfo=None))
     with pytest.raises(InvalidBudget, match="not rounded"):
         LedgerLine("b1", LineKind.CORRECTION, eur("0.001"), 0, "k", "t", NOW)
 

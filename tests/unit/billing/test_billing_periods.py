@@ -1,3 +1,10 @@
+"""Periods of renewing budgets: local-midnight boundaries around both DST changes, anchors,
+close lines per policy and late corrections.
+
+The billing domain never reads a clock: every instant and day below is handed to it (`at=`,
+`today=`), so these tests hold on any date.
+"""
+
 from __future__ import annotations
 
 from dataclasses import replace

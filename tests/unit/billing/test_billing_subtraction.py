@@ -1,3 +1,9 @@
+"""Subtraction decisions: what makes an entry eligible, and what sync, choices and undo decide.
+
+The billing domain never reads a clock: every instant and day below is handed to it (`at=`,
+`today=`), so these tests hold on any date.
+"""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

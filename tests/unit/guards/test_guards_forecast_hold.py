@@ -1,5 +1,9 @@
 """The forecast under a top-up hold: no top-up date is promised while a guardrail would refuse it,
-the hold says why instead, and the crossing and zero dates stay; one-off budgets never forecast one."""
+the hold says why instead, and the crossing and zero dates stay; one-off budgets never forecast one.
+
+Pure functions, handed their day (`today=TODAY`, five days before a month ends, so a crossing falls
+in this month or the next): nothing here reads a clock, and the dates are those of that calendar.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Fixtures of the invoicing unit tests: the fakes of `invoicing_fakes`, a worker on SQLite, a clock.
 
+The clock is the tests' `PinnedClock` at `PINNED_AT`: leases, back-off and veto windows move only
+when a test advances it.
+
 The fakes module is registered by its path (as `invoicing_fakes`) because test directories are
 not packages under --import-mode=importlib; the end-to-end tests register the same module.
 """
@@ -9,12 +12,11 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from support.clock import PinnedClock
 
 from connector.storage import create_db_engine
 
@@ -28,22 +30,9 @@ if _NAME not in sys.modules:
     _spec.loader.exec_module(_module)
 
 
-class Clock:
-    """A settable clock for leases, backoff and veto windows."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: Any) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> PinnedClock:
+    return PinnedClock()
 
 
 @pytest.fixture

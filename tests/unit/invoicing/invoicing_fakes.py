@@ -16,11 +16,12 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
+from support.clock import PINNED_AT
 
 from connector.billing import LineKind
 from connector.billing.budget import Budget, CreditOn, Guardrails, ReplenishMode, ReplenishSettings
@@ -28,19 +29,24 @@ from connector.billing.entries import CustomerRef, CustomerType
 from connector.billing.money import Money
 from connector.billing.units import BudgetUnit
 from connector.budgets import BudgetsService
+from connector.clock import SYSTEM_CLOCK, Now
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.sync import company
 from connector.teamleader.errors import NotFound, OutcomeUnknown, TransportFailed, ValidationFailed
 
 
-def store_budgets(engine: Engine, *budgets: Budget, names: Mapping[str, str] | None = None) -> None:
+def store_budgets(
+    engine: Engine, *budgets: Budget, names: Mapping[str, str] | None = None, clock: Now = SYSTEM_CLOCK.now
+) -> None:
     """Store budgets through the budgets service, and their customers as the sync stores them.
 
     Each customer is a company named by `names` (the end-to-end tests pass the sandbox's, as a
     sync would store them) or else 'Customer <id>'; `StoredBudgets` then finds the budgets and
-    their customer's name, and `LedgerCredits` credits them.
+    their customer's name, and `LedgerCredits` credits them. Both are written at `clock()`: the
+    unit and integration tests pass their pinned clock, the end-to-end tests run on the process
+    clock like the stack they drive.
     """
-    synced = datetime.now(UTC)
+    synced = clock()
     named = names or {}
     with engine.begin() as conn:
         for customer_id in sorted({b.customer.id for b in budgets}):
@@ -48,7 +54,7 @@ def store_budgets(engine: Engine, *budgets: Budget, names: Mapping[str, str] | N
             conn.execute(
                 insert(company).values(id=customer_id, name=name, raw={}, content_hash="x", synced_at=synced)
             )
-    service = BudgetsService(engine)
+    service = BudgetsService(engine, clock=clock)
     for b in budgets:
         service.create(b, actor="test")
 
@@ -77,13 +83,15 @@ def make_budget(
     end: date | None = None,
     payment_term_days: int = 30,
 ) -> Budget:
+    """An automatically replenished budget (EUR 2,000 or 10 hours a top-up) from January 1 of
+    `PINNED_AT`'s year, so it has begun by the time the tests stand at."""
     unit = BudgetUnit.hours(Money.of("95", "EUR")) if hours else BudgetUnit.money("EUR")
     return Budget(
         id=budget_id,
         customer=CustomerRef(CustomerType.COMPANY, customer_id),
         name=f"Support {budget_id}",
         unit=unit,
-        start=date(2026, 1, 1),
+        start=PINNED_AT.date().replace(month=1, day=1),
         end=end,
         threshold=Decimal(5 if hours else 500),
         replenish=ReplenishSettings(
@@ -101,7 +109,8 @@ def make_budget(
 
 
 class FakeInvoices:
-    """An in-memory Teamleader for the invoice endpoints, with queued failures."""
+    """An in-memory Teamleader for the invoice endpoints, with queued failures; it stamps invoices
+    from `PINNED_AT` on, a second apart, so a search lists them in the order they were made."""
 
     def __init__(self) -> None:
         self.invoices: dict[str, dict[str, Any]] = {}
@@ -137,7 +146,7 @@ class FakeInvoices:
             "status": "draft",
             "invoice_number": None,
             "purchase_order_number": body.get("purchase_order_number"),
-            "created_at": f"2026-11-25T10:00:{len(self.invoices):02d}+00:00",
+            "created_at": (PINNED_AT + timedelta(seconds=len(self.invoices))).isoformat(),
             "payments": [],
             "body": dict(body),
         }

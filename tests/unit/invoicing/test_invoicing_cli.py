@@ -6,10 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from support.clock import PINNED_AT
 
 from connector.invoicing import plan_topup
 
@@ -34,6 +34,8 @@ def _cli(*args: str, database_url: str, tmp_path: Path) -> subprocess.CompletedP
 
 
 def test_list_retry_and_cancel_from_the_command_line(db: Engine, sqlite_url: str, tmp_path: Path) -> None:
+    """The top-up is planned at `PINNED_AT`; listing, cancelling and refusing to retry it do not
+    depend on the day the commands run on (their own process clock)."""
     with db.begin() as conn:
         topup_id = plan_topup(
             conn,
@@ -41,7 +43,7 @@ def test_list_retry_and_cancel_from_the_command_line(db: Engine, sqlite_url: str
             amount_cents=123_456,
             quantity_seconds=None,
             reason="crossed",
-            now=datetime.now(UTC),
+            now=PINNED_AT,
         )
     listed = _cli("list", "--json", "--budget", "b1", database_url=sqlite_url, tmp_path=tmp_path)
     assert listed.returncode == 0, listed.stderr

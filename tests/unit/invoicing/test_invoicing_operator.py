@@ -10,6 +10,7 @@ import httpx
 import pytest
 from invoicing_fakes import FakeInvoices, FakeReference, make_budget, store_budgets
 from sqlalchemy import Engine
+from support.clock import PinnedClock
 
 from connector.billing.budget import Guardrails, ReplenishMode, ReplenishSettings
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
@@ -28,7 +29,7 @@ from connector.invoicing import (
 )
 
 
-def plan(db: Engine, clock: Any, budget_id: str = "b1") -> str:
+def plan(db: Engine, clock: PinnedClock, budget_id: str = "b1") -> str:
     with db.begin() as conn:
         topup_id = plan_topup(
             conn, budget_id=budget_id, amount_cents=200_000, quantity_seconds=None, reason="r", now=clock()
@@ -37,13 +38,13 @@ def plan(db: Engine, clock: Any, budget_id: str = "b1") -> str:
     return topup_id
 
 
-def worker(db: Engine, api: FakeInvoices, clock: Any, budget: Any = None) -> TopupWorker:
+def worker(db: Engine, api: FakeInvoices, clock: PinnedClock, budget: Any = None) -> TopupWorker:
     """The budget (b1) stored, and a worker on the ports the container wires; once per test."""
-    store_budgets(db, budget or make_budget())
+    store_budgets(db, budget or make_budget(), clock=clock)
     return TopupWorker(db, api, StoredBudgets(), LedgerCredits(), clock=clock)
 
 
-def test_list_filters_by_budget_and_status(db: Engine, clock: Any) -> None:
+def test_list_filters_by_budget_and_status(db: Engine, clock: PinnedClock) -> None:
     first, second = plan(db, clock, "b1"), plan(db, clock, "b2")
     operator = TopupOperator(db, clock=clock)
     assert {t.id for t in operator.list()} == {first, second}
@@ -53,7 +54,7 @@ def test_list_filters_by_budget_and_status(db: Engine, clock: Any) -> None:
         operator.list(status="bogus")
 
 
-def test_cancel_in_the_veto_window_deletes_the_draft(db: Engine, clock: Any) -> None:
+def test_cancel_in_the_veto_window_deletes_the_draft(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     topup_id = plan(db, clock)
     work = worker(db, api, clock, make_budget(guardrails=Guardrails(veto_hours=8)))
@@ -65,7 +66,9 @@ def test_cancel_in_the_veto_window_deletes_the_draft(db: Engine, clock: Any) -> 
     assert work.run_once() == 0
 
 
-def test_cancel_after_an_unknown_draft_outcome_finds_and_deletes_the_draft(db: Engine, clock: Any) -> None:
+def test_cancel_after_an_unknown_draft_outcome_finds_and_deletes_the_draft(
+    db: Engine, clock: PinnedClock
+) -> None:
     api = FakeInvoices()
     api.fail("invoices.draft", "unknown")
     topup_id = plan(db, clock)
@@ -74,7 +77,7 @@ def test_cancel_after_an_unknown_draft_outcome_finds_and_deletes_the_draft(db: E
     assert api.invoices == {}
 
 
-def test_a_booked_topup_cannot_be_cancelled(db: Engine, clock: Any) -> None:
+def test_a_booked_topup_cannot_be_cancelled(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     topup_id = plan(db, clock)
     worker(db, api, clock).run_once()
@@ -82,7 +85,7 @@ def test_a_booked_topup_cannot_be_cancelled(db: Engine, clock: Any) -> None:
         TopupOperator(db, api, clock=clock).cancel(topup_id)
 
 
-def test_cancel_waits_for_a_worker_that_holds_the_topup(db: Engine, clock: Any) -> None:
+def test_cancel_waits_for_a_worker_that_holds_the_topup(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     topup_id = plan(db, clock)
     operator = TopupOperator(db, api, clock=clock)
@@ -95,17 +98,17 @@ def test_cancel_waits_for_a_worker_that_holds_the_topup(db: Engine, clock: Any) 
             except TopupBusy as busy:
                 errors.append(busy)
 
-    store_budgets(db, make_budget())
+    store_budgets(db, make_budget(), clock=clock)
     TopupWorker(db, api, StoredBudgets(), LedgerCredits(), clock=clock, checkpoint=person_cancels).run_once()
     assert len(errors) == 1 and "try again in a minute" in str(errors[0])
 
 
-def test_a_planned_topup_is_cancelled_without_teamleader(db: Engine, clock: Any) -> None:
+def test_a_planned_topup_is_cancelled_without_teamleader(db: Engine, clock: PinnedClock) -> None:
     topup_id = plan(db, clock)
     assert TopupOperator(db, None, clock=clock).cancel(topup_id).status is TopupStatus.CANCELLED
 
 
-def test_retry_resumes_a_failed_topup_once_the_cause_is_fixed(db: Engine, clock: Any) -> None:
+def test_retry_resumes_a_failed_topup_once_the_cause_is_fixed(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     api.fail("invoices.draft", "refused")
     topup_id = plan(db, clock)
@@ -120,7 +123,7 @@ def test_retry_resumes_a_failed_topup_once_the_cause_is_fixed(db: Engine, clock:
         operator.retry(topup_id)
 
 
-def test_retry_refuses_when_the_budget_has_another_open_topup(db: Engine, clock: Any) -> None:
+def test_retry_refuses_when_the_budget_has_another_open_topup(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     api.fail("invoices.draft", "refused")
     failed = plan(db, clock)
@@ -130,7 +133,7 @@ def test_retry_refuses_when_the_budget_has_another_open_topup(db: Engine, clock:
         TopupOperator(db, clock=clock).retry(failed)
 
 
-def test_unknown_ids_are_user_errors(db: Engine, clock: Any) -> None:
+def test_unknown_ids_are_user_errors(db: Engine, clock: PinnedClock) -> None:
     with pytest.raises(TopupNotFound, match="prepaid topups list") as caught:
         TopupOperator(db, clock=clock).cancel("nope")
     assert caught.value.exit_code == 2

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from invoicing_fakes import FakeInvoices, ledger_credits, make_budget, store_budgets
 from sqlalchemy import Engine
+from support.clock import PINNED_AT, PinnedClock
 
 from connector.billing.budget import CreditOn, Guardrails, ReplenishMode
 from connector.billing.threshold import TopUpBlocked
@@ -47,9 +48,11 @@ def api() -> FakeInvoices:
     return FakeInvoices()
 
 
-def build(db: Engine, api: FakeInvoices, clock: Any, budget: Any) -> tuple[TopupWorker, TopupReconciler, Any]:
+def build(
+    db: Engine, api: FakeInvoices, clock: PinnedClock, budget: Any
+) -> tuple[TopupWorker, TopupReconciler, Any]:
     """The budget stored, and a worker and a reconciler on the ports the container wires."""
-    store_budgets(db, budget)
+    store_budgets(db, budget, clock=clock)
     notes = Notes()
     notifier = notes.notifier
     budgets, sink = StoredBudgets(), LedgerCredits()
@@ -60,7 +63,7 @@ def build(db: Engine, api: FakeInvoices, clock: Any, budget: Any) -> tuple[Topup
     )
 
 
-def plan(db: Engine, clock: Any, cents: int = 200_000) -> str | None:
+def plan(db: Engine, clock: PinnedClock, cents: int = 200_000) -> str | None:
     with db.begin() as conn:
         return plan_topup(
             conn, budget_id="b1", amount_cents=cents, quantity_seconds=None, reason="r", now=clock()
@@ -80,7 +83,7 @@ def balance(db: Engine, budget_id: str) -> int:
 
 
 def test_an_unbooked_draft_waits_for_a_person_then_credits_once(
-    db: Engine, clock: Any, api: FakeInvoices
+    db: Engine, clock: PinnedClock, api: FakeInvoices
 ) -> None:
     work, reconcile, _ = build(db, api, clock, make_budget(book=False))
     topup_id = plan(db, clock)
@@ -100,7 +103,7 @@ def test_an_unbooked_draft_waits_for_a_person_then_credits_once(
 
 
 def test_credit_on_payment_waits_for_matched_and_a_removed_payment_reverses_it_once(
-    db: Engine, clock: Any, api: FakeInvoices
+    db: Engine, clock: PinnedClock, api: FakeInvoices
 ) -> None:
     work, reconcile, notes = build(db, api, clock, make_budget(credit_on=CreditOn.PAID))
     topup_id = plan(db, clock)
@@ -128,7 +131,7 @@ def test_credit_on_payment_waits_for_matched_and_a_removed_payment_reverses_it_o
 
 
 def test_a_credit_note_on_a_topup_invoice_reverses_its_credit_once(
-    db: Engine, clock: Any, api: FakeInvoices
+    db: Engine, clock: PinnedClock, api: FakeInvoices
 ) -> None:
     work, reconcile, _ = build(db, api, clock, make_budget())
     topup_id = plan(db, clock)
@@ -148,13 +151,17 @@ def test_a_credit_note_on_a_topup_invoice_reverses_its_credit_once(
     assert balance(db, "b1") == 0
 
 
-def test_events_about_other_invoices_cost_no_api_call(db: Engine, clock: Any, api: FakeInvoices) -> None:
+def test_events_about_other_invoices_cost_no_api_call(
+    db: Engine, clock: PinnedClock, api: FakeInvoices
+) -> None:
     _, reconcile, _ = build(db, api, clock, make_budget())
     reconcile.handle_invoice_events([Event("invoice.booked", "invoice", "someone-elses")])
     assert api.calls["invoices.info"] == 0
 
 
-def test_a_draft_deleted_in_teamleader_cancels_the_topup(db: Engine, clock: Any, api: FakeInvoices) -> None:
+def test_a_draft_deleted_in_teamleader_cancels_the_topup(
+    db: Engine, clock: PinnedClock, api: FakeInvoices
+) -> None:
     work, reconcile, _ = build(db, api, clock, make_budget(book=False))
     topup_id = plan(db, clock)
     assert topup_id is not None
@@ -165,7 +172,9 @@ def test_a_draft_deleted_in_teamleader_cancels_the_topup(db: Engine, clock: Any,
     assert plan(db, clock) is not None, "a cancelled top-up no longer blocks the budget"
 
 
-def test_the_veto_window_holds_the_draft_before_booking(db: Engine, clock: Any, api: FakeInvoices) -> None:
+def test_the_veto_window_holds_the_draft_before_booking(
+    db: Engine, clock: PinnedClock, api: FakeInvoices
+) -> None:
     work, _, _ = build(db, api, clock, make_budget(guardrails=Guardrails(veto_hours=4)))
     topup_id = plan(db, clock)
     assert topup_id is not None
@@ -184,13 +193,15 @@ def test_the_veto_window_holds_the_draft_before_booking(db: Engine, clock: Any, 
         (make_budget(mode=ReplenishMode.ONE_OFF), TopUpBlocked.NOT_AUTO),
         (make_budget(guardrails=Guardrails(monthly_cap=3000)), TopUpBlocked.MONTHLY_CAP),
         (
-            make_budget(end=date(2026, 11, 30), guardrails=Guardrails(no_topup_days_before_end=7)),
+            make_budget(
+                end=PINNED_AT.date() + timedelta(days=5), guardrails=Guardrails(no_topup_days_before_end=7)
+            ),
             TopUpBlocked.NEAR_END,
         ),
     ],
 )
 def test_a_guardrail_cancels_the_topup_with_its_reason_and_a_notification(
-    db: Engine, clock: Any, api: FakeInvoices, budget: Any, blocked: TopUpBlocked
+    db: Engine, clock: PinnedClock, api: FakeInvoices, budget: Any, blocked: TopUpBlocked
 ) -> None:
     work, _, notes = build(db, api, clock, budget)
     first = plan(db, clock)
@@ -210,7 +221,7 @@ def test_a_guardrail_cancels_the_topup_with_its_reason_and_a_notification(
     assert blocked.value in notes.sent[-1]["text"]
 
 
-def test_topups_pause_after_consecutive_failures(db: Engine, clock: Any, api: FakeInvoices) -> None:
+def test_topups_pause_after_consecutive_failures(db: Engine, clock: PinnedClock, api: FakeInvoices) -> None:
     work, _, notes = build(db, api, clock, make_budget(guardrails=Guardrails(pause_after_failures=2)))
     for _ in range(2):
         api.fail("invoices.draft", "refused")

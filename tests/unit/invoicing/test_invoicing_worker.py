@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from invoicing_fakes import FakeInvoices, ledger_credits, make_budget, store_budgets
 from sqlalchemy import Engine, select
+from support.clock import PinnedClock
 
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.budgets.reports import balance_rows
@@ -22,12 +23,14 @@ class Crash(BaseException):
 
 
 @pytest.fixture(autouse=True)
-def _budgets(db: Engine) -> None:
+def _budgets(db: Engine, clock: PinnedClock) -> None:
     """b1 in money (EUR 2,000 top-ups) and b2 in hours, stored as the budgets service stores them."""
-    store_budgets(db, make_budget("b1"), make_budget("b2", hours=True, customer_id="co-2"))
+    store_budgets(db, make_budget("b1"), make_budget("b2", hours=True, customer_id="co-2"), clock=clock)
 
 
-def plan(engine: Engine, clock: Any, budget_id: str = "b1", cents: int = 200_000, **extra: Any) -> str:
+def plan(
+    engine: Engine, clock: PinnedClock, budget_id: str = "b1", cents: int = 200_000, **extra: Any
+) -> str:
     with engine.begin() as conn:
         topup_id = plan_topup(
             conn,
@@ -42,7 +45,7 @@ def plan(engine: Engine, clock: Any, budget_id: str = "b1", cents: int = 200_000
     return topup_id
 
 
-def worker(engine: Engine, api: FakeInvoices, clock: Any, **options: Any) -> TopupWorker:
+def worker(engine: Engine, api: FakeInvoices, clock: PinnedClock, **options: Any) -> TopupWorker:
     """A worker on the ports `Container.topup_worker` wires: stored budgets, credits to the ledger."""
     return TopupWorker(
         engine,
@@ -68,7 +71,7 @@ def status(engine: Engine, topup_id: str) -> TopupStatus:
     return found.status
 
 
-def test_a_planned_topup_becomes_one_booked_invoice_and_one_credit(db: Engine, clock: Any) -> None:
+def test_a_planned_topup_becomes_one_booked_invoice_and_one_credit(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     topup_id = plan(db, clock)
     assert worker(db, api, clock).run_once() == 1
@@ -109,7 +112,7 @@ def test_a_planned_topup_becomes_one_booked_invoice_and_one_credit(db: Engine, c
     assert (balance.settled, balance.format(balance.settled)) == (200_000, "EUR 2,000.00")
 
 
-def test_an_hours_budget_invoices_hours_at_the_hour_price(db: Engine, clock: Any) -> None:
+def test_an_hours_budget_invoices_hours_at_the_hour_price(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     plan(db, clock, "b2", cents=95_000, seconds=10 * 3600)
     worker(db, api, clock).run_once()
@@ -122,7 +125,7 @@ def test_an_hours_budget_invoices_hours_at_the_hour_price(db: Engine, clock: Any
     ]
 
 
-def test_at_most_one_open_topup_per_budget_and_kind(db: Engine, clock: Any) -> None:
+def test_at_most_one_open_topup_per_budget_and_kind(db: Engine, clock: PinnedClock) -> None:
     plan(db, clock)
     with db.begin() as conn:
         again = plan_topup(
@@ -150,7 +153,7 @@ def test_at_most_one_open_topup_per_budget_and_kind(db: Engine, clock: Any) -> N
 @pytest.mark.parametrize("how", ["unknown", "lost", "down"])
 @pytest.mark.parametrize("endpoint", ["invoices.draft", "invoices.book"])
 def test_a_doubtful_write_is_looked_up_before_it_is_sent_again(
-    db: Engine, clock: Any, endpoint: str, how: str
+    db: Engine, clock: PinnedClock, endpoint: str, how: str
 ) -> None:
     api = FakeInvoices()
     api.fail(endpoint, how)
@@ -169,7 +172,7 @@ def test_a_doubtful_write_is_looked_up_before_it_is_sent_again(
     assert api.calls[endpoint] == (1 if applied else 2)
 
 
-def test_the_marker_is_found_by_term_when_the_po_filter_is_ignored(db: Engine, clock: Any) -> None:
+def test_the_marker_is_found_by_term_when_the_po_filter_is_ignored(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     api.ignore_po_filter = True
     api.draft_invoice({"purchase_order_number": "PO-of-someone-else"})
@@ -184,7 +187,7 @@ def test_the_marker_is_found_by_term_when_the_po_filter_is_ignored(db: Engine, c
     assert len(api.invoices) == 2
 
 
-def test_a_refused_draft_fails_with_its_reason_and_is_not_sent_twice(db: Engine, clock: Any) -> None:
+def test_a_refused_draft_fails_with_its_reason_and_is_not_sent_twice(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     api.fail("invoices.draft", "refused")
     topup_id = plan(db, clock)
@@ -198,7 +201,9 @@ def test_a_refused_draft_fails_with_its_reason_and_is_not_sent_twice(db: Engine,
     assert api.calls["invoices.draft"] == 1
 
 
-def test_a_topup_fails_after_the_last_attempt_only_when_no_invoice_exists(db: Engine, clock: Any) -> None:
+def test_a_topup_fails_after_the_last_attempt_only_when_no_invoice_exists(
+    db: Engine, clock: PinnedClock
+) -> None:
     api = FakeInvoices()
     api.fail("invoices.draft", "lost", "lost", "lost")
     topup_id = plan(db, clock)
@@ -213,7 +218,7 @@ def test_a_topup_fails_after_the_last_attempt_only_when_no_invoice_exists(db: En
     assert api.invoices == {}
 
 
-def test_an_unreachable_teamleader_postpones_with_growing_backoff(db: Engine, clock: Any) -> None:
+def test_an_unreachable_teamleader_postpones_with_growing_backoff(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     api.fail("invoices.draft", "lost")
     api.fail("invoices.list", "down", "down")
@@ -226,7 +231,7 @@ def test_an_unreachable_teamleader_postpones_with_growing_backoff(db: Engine, cl
             row = load(conn, topup_id)
         assert row is not None and row.next_attempt_at is not None
         delays.append(row.next_attempt_at - clock())
-        clock.now = row.next_attempt_at
+        clock.at = row.next_attempt_at
     assert delays == [timedelta(seconds=10), timedelta(seconds=10), timedelta(seconds=10)]
     assert row.status is TopupStatus.DRAFTING
     work.run_once()
@@ -234,7 +239,9 @@ def test_an_unreachable_teamleader_postpones_with_growing_backoff(db: Engine, cl
 
 
 @pytest.mark.parametrize("point", CHECKPOINTS)
-def test_a_crash_at_any_point_ends_in_one_invoice_and_one_credit(db: Engine, clock: Any, point: str) -> None:
+def test_a_crash_at_any_point_ends_in_one_invoice_and_one_credit(
+    db: Engine, clock: PinnedClock, point: str
+) -> None:
     api = FakeInvoices()
     topup_id = plan(db, clock)
 
@@ -253,7 +260,7 @@ def test_a_crash_at_any_point_ends_in_one_invoice_and_one_credit(db: Engine, clo
     assert_credited_once(db, topup_id)
 
 
-def test_a_restarted_worker_with_the_same_name_resumes_at_once(db: Engine, clock: Any) -> None:
+def test_a_restarted_worker_with_the_same_name_resumes_at_once(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     topup_id = plan(db, clock)
 
@@ -268,7 +275,7 @@ def test_a_restarted_worker_with_the_same_name_resumes_at_once(db: Engine, clock
     assert api.calls["invoices.draft"] == 1
 
 
-def test_a_live_worker_keeps_its_topup_even_after_its_lease_expired(db: Engine, clock: Any) -> None:
+def test_a_live_worker_keeps_its_topup_even_after_its_lease_expired(db: Engine, clock: PinnedClock) -> None:
     api = FakeInvoices()
     topup_id = plan(db, clock)
     second = worker(db, api, clock, name="w2")
@@ -286,7 +293,7 @@ def test_a_live_worker_keeps_its_topup_even_after_its_lease_expired(db: Engine, 
     assert_credited_once(db, topup_id)
 
 
-def test_checkpoints_come_in_the_order_of_the_machine(db: Engine, clock: Any) -> None:
+def test_checkpoints_come_in_the_order_of_the_machine(db: Engine, clock: PinnedClock) -> None:
     seen: list[str] = []
     plan(db, clock)
     worker(db, FakeInvoices(), clock, checkpoint=seen.append).run_once()

@@ -1,4 +1,7 @@
-"""Period labels (the statement spelling) and the day a stored line counts on."""
+"""Period labels (the statement spelling) and the day a stored line counts on.
+
+Calendar arithmetic on a budget of 2026: every instant is an argument, nothing reads a clock.
+"""
 
 from __future__ import annotations
 

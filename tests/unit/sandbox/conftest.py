@@ -1,7 +1,9 @@
 """Fixtures for the sandbox's contract tests: a small seeded sandbox run in-process.
 
-The app runs through httpx's ASGITransport on a `ManualClock`, so expiry and rate-limit windows
-are tested by moving the clock, and webhooks go to an in-memory transport that records them.
+The app runs through httpx's ASGITransport on a `ManualClock` (the sandbox's own clock) set at
+`START`, the morning after the seed's anchor, so expiry and rate-limit windows are tested by
+moving the clock and no test depends on the day it runs; webhooks go to an in-memory transport
+that records them.
 """
 
 from __future__ import annotations

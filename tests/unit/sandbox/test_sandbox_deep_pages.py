@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from itertools import islice
 
 import pytest
+from support.clock import PINNED_AT
 
 from connector.sandbox.config import SeedParams
 from connector.sandbox.seed import build_state
@@ -15,7 +15,7 @@ from connector.sandbox.timeindex import TimeFilter
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("kind", ["none", "started", "started+ended", "user"])
 def test_skipping_to_a_page_equals_walking_to_it(kind: str, descending: bool) -> None:
-    state = build_state(SeedParams(seed=3, entries=1500), date(2026, 11, 1))
+    state = build_state(SeedParams(seed=3, entries=1500), PINNED_AT.date())
     entries = sorted(state.entries.values(), key=lambda e: e.started_at)
     middle = entries[len(entries) // 3].started_at.timestamp()
     wanted = {

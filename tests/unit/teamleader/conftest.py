@@ -1,7 +1,9 @@
-"""A fake Teamleader behind a respx router (injected as the transport), a fake clock, and a client.
+"""A fake Teamleader behind a respx router (injected as the transport), a pinned clock, and a client.
 
 The fake token endpoint behaves like Teamleader's: codes and refresh tokens are single-use, every
-refresh rotates the pair, and a refused refresh answers 400 with Teamleader's `errors` body.
+refresh rotates the pair, and a refused refresh answers 400 with Teamleader's `errors` body. The
+client runs on the tests' `PinnedClock`: it moves only when the client sleeps or a test advances it,
+so token expiry, pacing and back-off are exact.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import httpx
 import pytest
 import respx
 from sqlalchemy import Engine
+from support.clock import PinnedClock
 
 from connector.settings import Settings
 from connector.storage import create_db_engine
@@ -26,31 +29,12 @@ from connector.teamleader import TeamleaderClient, build_client
 
 API = "https://api.test.teamleader"
 AUTH = "https://auth.test.teamleader"
-START = 1_800_000_000.0
-
-
-class FakeClock:
-    """Time that moves only when someone sleeps."""
-
-    def __init__(self, start: float = START) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0.0)
 
 
 class FakeTeamleader:
     """Token endpoint with rotation, and API routes that check the bearer token."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: PinnedClock) -> None:
         self.clock = clock
         self.router = respx.Router(assert_all_mocked=True, assert_all_called=False)
         self.codes = {"good-code"}
@@ -120,12 +104,12 @@ class FakeTeamleader:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> PinnedClock:
+    return PinnedClock()
 
 
 @pytest.fixture
-def fake(clock: FakeClock) -> FakeTeamleader:
+def fake(clock: PinnedClock) -> FakeTeamleader:
     return FakeTeamleader(clock)
 
 
@@ -157,17 +141,17 @@ def store(tl_settings: Settings, tl_engine: Engine) -> TokenStore:
 
 
 @pytest.fixture
-def connected(fake: FakeTeamleader, store: TokenStore, clock: FakeClock) -> TokenPair:
+def connected(fake: FakeTeamleader, store: TokenStore, clock: PinnedClock) -> TokenPair:
     """A stored connection whose access token is valid for an hour."""
     issued = fake.issue()
-    pair = TokenPair(issued["access_token"], issued["refresh_token"], int(clock.now) + 3600)
-    store.save_authorized(pair)
+    pair = TokenPair(issued["access_token"], issued["refresh_token"], int(clock.time()) + 3600)
+    store.save_authorized(pair, now=clock.at)
     return pair
 
 
 @pytest.fixture
 def make_client(
-    tl_settings: Settings, tl_engine: Engine, fake: FakeTeamleader, clock: FakeClock
+    tl_settings: Settings, tl_engine: Engine, fake: FakeTeamleader, clock: PinnedClock
 ) -> Iterator[Callable[..., TeamleaderClient]]:
     made: list[TeamleaderClient] = []
 

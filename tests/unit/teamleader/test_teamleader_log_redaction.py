@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 import structlog
+from support.clock import PinnedClock
 
 from connector.logging import configure_logging
 from connector.settings import Settings
 from connector.storage.token_store import TokenStore
 from connector.teamleader import ReauthorizationRequired, TeamleaderClient, TeamleaderOAuth
 
-from .conftest import FakeClock, FakeTeamleader
+from .conftest import FakeTeamleader
 
 ME = {"data": {"id": "u-1", "account": {"type": "account", "id": "acc-1"}}}
 
@@ -41,13 +42,13 @@ def test_a_full_token_lifecycle_logs_no_token(
     tl_settings: Settings,
     store: TokenStore,
     fake: FakeTeamleader,
-    clock: FakeClock,
+    clock: PinnedClock,
     make_client: Callable[..., TeamleaderClient],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     oauth = TeamleaderOAuth(tl_settings, transport=httpx.MockTransport(fake.router.handler), clock=clock)
     oauth.authorization_url("state-abcdefgh")
-    store.save_authorized(oauth.exchange_code("good-code"))
+    store.save_authorized(oauth.exchange_code("good-code"), now=clock.at)
     oauth.close()
     fake.serve("users.me", lambda _: httpx.Response(200, json=ME))
     flaky = fake.api("users.list").mock(
@@ -55,13 +56,13 @@ def test_a_full_token_lifecycle_logs_no_token(
     )
     client = make_client()
     client.me()
-    clock.now += 3600
+    clock.advance(seconds=3600)
     client.me()
     fake.valid_access.clear()
     client.me()
     list(client.users())
     fake.valid_refresh.clear()
-    clock.now += 3600
+    clock.advance(seconds=3600)
     with pytest.raises(ReauthorizationRequired):
         client.me()
 

@@ -1,4 +1,8 @@
-"""Models: both readings where the docs are unsure, unknown fields kept, money as Decimal."""
+"""Models: both readings where the docs are unsure, unknown fields kept, money as Decimal.
+
+The dates here are data being parsed, not "now": the client under test runs on the pinned clock of
+`conftest`, and no model reads a clock.
+"""
 
 from __future__ import annotations
 

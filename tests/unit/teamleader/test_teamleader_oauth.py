@@ -8,12 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
+from support.clock import PinnedClock
 
 from connector.settings import Settings
 from connector.storage.token_store import NEEDS_REAUTHORIZATION, TokenPair, TokenStore
 from connector.teamleader import ReauthorizationRequired, TeamleaderClient, TeamleaderOAuth, TokenRefused
 
-from .conftest import FakeClock, FakeTeamleader
+from .conftest import FakeTeamleader
 
 ME = {
     "data": {
@@ -29,12 +30,12 @@ def me_ok(_: dict[str, object]) -> httpx.Response:
     return httpx.Response(200, json=ME)
 
 
-def oauth_for(settings: Settings, fake: FakeTeamleader, clock: FakeClock) -> TeamleaderOAuth:
+def oauth_for(settings: Settings, fake: FakeTeamleader, clock: PinnedClock) -> TeamleaderOAuth:
     return TeamleaderOAuth(settings, transport=httpx.MockTransport(fake.router.handler), clock=clock)
 
 
 def test_authlib_client_in_use_is_built_on_httpx_not_httpx2(
-    tl_settings: Settings, fake: FakeTeamleader, clock: FakeClock
+    tl_settings: Settings, fake: FakeTeamleader, clock: PinnedClock
 ) -> None:
     oauth = oauth_for(tl_settings, fake, clock)
     assert issubclass(OAuth2Client, httpx.Client)
@@ -44,7 +45,7 @@ def test_authlib_client_in_use_is_built_on_httpx_not_httpx2(
 
 
 def test_authorization_url_carries_client_redirect_and_state(
-    tl_settings: Settings, fake: FakeTeamleader, clock: FakeClock
+    tl_settings: Settings, fake: FakeTeamleader, clock: PinnedClock
 ) -> None:
     url = oauth_for(tl_settings, fake, clock).authorization_url("state-123456")
     parts = urlsplit(url)
@@ -59,19 +60,19 @@ def test_authorization_url_carries_client_redirect_and_state(
 
 
 def test_code_exchange_returns_a_pair_with_integer_expiry(
-    tl_settings: Settings, fake: FakeTeamleader, clock: FakeClock
+    tl_settings: Settings, fake: FakeTeamleader, clock: PinnedClock
 ) -> None:
     pair = oauth_for(tl_settings, fake, clock).exchange_code("good-code")
     assert pair.access_token in fake.valid_access
     assert pair.refresh_token in fake.valid_refresh
-    assert pair.expires_at == int(clock.now) + 3600
+    assert pair.expires_at == int(clock.time()) + 3600
     form = parse_qs(fake.token_route.calls.last.request.content.decode())
     assert form["grant_type"] == ["authorization_code"]
     assert form["redirect_uri"] == ["http://127.0.0.1:8765/callback"]
 
 
 def test_a_code_is_refused_the_second_time(
-    tl_settings: Settings, fake: FakeTeamleader, clock: FakeClock
+    tl_settings: Settings, fake: FakeTeamleader, clock: PinnedClock
 ) -> None:
     oauth = oauth_for(tl_settings, fake, clock)
     oauth.exchange_code("good-code")
@@ -81,7 +82,11 @@ def test_a_code_is_refused_the_second_time(
 
 
 def test_expired_token_is_refreshed_once_rotated_and_stored_before_use(
-    client: TeamleaderClient, fake: FakeTeamleader, store: TokenStore, clock: FakeClock, connected: TokenPair
+    client: TeamleaderClient,
+    fake: FakeTeamleader,
+    store: TokenStore,
+    clock: PinnedClock,
+    connected: TokenPair,
 ) -> None:
     seen_tokens: list[str] = []
 
@@ -92,7 +97,7 @@ def test_expired_token_is_refreshed_once_rotated_and_stored_before_use(
         return httpx.Response(200, json=ME)
 
     route = fake.serve("users.me", me)
-    clock.now += 3600
+    clock.advance(seconds=3600)
     assert client.me().account_id == "acc-1"
     stored = store.load()
     assert stored is not None
@@ -107,7 +112,7 @@ def test_expired_token_is_refreshed_once_rotated_and_stored_before_use(
 
 
 def test_old_refresh_token_is_refused_after_rotation(
-    tl_settings: Settings, fake: FakeTeamleader, clock: FakeClock, connected: TokenPair
+    tl_settings: Settings, fake: FakeTeamleader, clock: PinnedClock, connected: TokenPair
 ) -> None:
     oauth = oauth_for(tl_settings, fake, clock)
     rotated = oauth.refresh(connected.refresh_token)
@@ -119,11 +124,15 @@ def test_old_refresh_token_is_refused_after_rotation(
 
 
 def test_refused_refresh_marks_the_connection_and_names_the_login_command(
-    client: TeamleaderClient, fake: FakeTeamleader, store: TokenStore, clock: FakeClock, connected: TokenPair
+    client: TeamleaderClient,
+    fake: FakeTeamleader,
+    store: TokenStore,
+    clock: PinnedClock,
+    connected: TokenPair,
 ) -> None:
     fake.valid_refresh.discard(connected.refresh_token)
     route = fake.serve("users.me", me_ok)
-    clock.now += 3600
+    clock.advance(seconds=3600)
     with pytest.raises(ReauthorizationRequired) as caught:
         client.me()
     assert "prepaid auth login" in str(caught.value)
@@ -137,10 +146,13 @@ def test_refused_refresh_marks_the_connection_and_names_the_login_command(
 
 
 def test_invalid_grant_body_also_means_reauthorization(
-    make_client: Callable[..., TeamleaderClient], fake: FakeTeamleader, clock: FakeClock, connected: TokenPair
+    make_client: Callable[..., TeamleaderClient],
+    fake: FakeTeamleader,
+    clock: PinnedClock,
+    connected: TokenPair,
 ) -> None:
     fake.token_route.mock(side_effect=None, return_value=httpx.Response(400, json={"error": "invalid_grant"}))
-    clock.now += 3600
+    clock.advance(seconds=3600)
     with pytest.raises(ReauthorizationRequired, match="invalid_grant"):
         make_client().me()
 
@@ -166,14 +178,20 @@ def test_second_unauthorized_answer_is_not_retried_in_a_loop(
 
 
 def test_unauthorized_call_adopts_a_pair_another_process_stored(
-    client: TeamleaderClient, fake: FakeTeamleader, store: TokenStore, clock: FakeClock, connected: TokenPair
+    client: TeamleaderClient,
+    fake: FakeTeamleader,
+    store: TokenStore,
+    clock: PinnedClock,
+    connected: TokenPair,
 ) -> None:
     route = fake.serve("users.me", me_ok)
     client.me()
     issued = fake.issue()
     fake.valid_access.discard(connected.access_token)
     with store.locked_for_refresh() as slot:
-        slot.save_rotated(TokenPair(issued["access_token"], issued["refresh_token"], int(clock.now) + 3600))
+        slot.save_rotated(
+            TokenPair(issued["access_token"], issued["refresh_token"], int(clock.time()) + 3600), now=clock.at
+        )
     assert client.me().id == "user-1"
     assert fake.token_route.call_count == 0
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {issued['access_token']}"

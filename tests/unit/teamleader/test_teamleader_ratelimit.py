@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from support.clock import PinnedClock
 
 from connector.settings import Settings
 from connector.teamleader import RateLimiter, TeamleaderClient
 from connector.teamleader.ratelimit import parse_reset, parse_retry_after
 
-from .conftest import FakeClock, FakeTeamleader
+from .conftest import FakeTeamleader
 
 NOW = datetime(2021, 6, 15, 9, 51, 0, tzinfo=UTC).timestamp()
 
@@ -42,17 +43,17 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("later", NOW) is None
 
 
-def test_window_holds_the_next_request_until_the_oldest_leaves(clock: FakeClock) -> None:
+def test_window_holds_the_next_request_until_the_oldest_leaves(clock: PinnedClock) -> None:
     limiter = RateLimiter(3, clock)
     for _ in range(3):
         limiter.acquire()
     assert clock.sleeps == []
-    clock.now += 10
+    clock.advance(seconds=10)
     limiter.acquire()
     assert sum(clock.sleeps) == pytest.approx(50.25)
 
 
-def test_remaining_zero_blocks_until_reset(clock: FakeClock) -> None:
+def test_remaining_zero_blocks_until_reset(clock: PinnedClock) -> None:
     limiter = RateLimiter(200, clock)
     limiter.acquire()
     limiter.observe(
@@ -60,7 +61,7 @@ def test_remaining_zero_blocks_until_reset(clock: FakeClock) -> None:
             {
                 "X-RateLimit-Limit": "200",
                 "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": str(int(clock.now) + 4),
+                "X-RateLimit-Reset": str(int(clock.time()) + 4),
             }
         )
     )
@@ -68,7 +69,7 @@ def test_remaining_zero_blocks_until_reset(clock: FakeClock) -> None:
     assert sum(clock.sleeps) >= 4.0
 
 
-def test_requests_counted_elsewhere_fill_the_window(clock: FakeClock) -> None:
+def test_requests_counted_elsewhere_fill_the_window(clock: PinnedClock) -> None:
     limiter = RateLimiter(10, clock)
     limiter.acquire()
     limiter.observe(
@@ -80,7 +81,7 @@ def test_requests_counted_elsewhere_fill_the_window(clock: FakeClock) -> None:
     assert sum(clock.sleeps) == pytest.approx(30.25)
 
 
-def test_a_lower_server_limit_wins(clock: FakeClock) -> None:
+def test_a_lower_server_limit_wins(clock: PinnedClock) -> None:
     limiter = RateLimiter(200, clock)
     limiter.observe(httpx.Headers({"X-RateLimit-Limit": "100"}))
     assert limiter.limit == 100
@@ -89,7 +90,7 @@ def test_a_lower_server_limit_wins(clock: FakeClock) -> None:
 def test_sustained_load_runs_at_the_limit_without_429(
     make_client: Callable[..., TeamleaderClient],
     fake: FakeTeamleader,
-    clock: FakeClock,
+    clock: PinnedClock,
     tl_settings: Settings,
     connected: object,
 ) -> None:
@@ -100,27 +101,27 @@ def test_sustained_load_runs_at_the_limit_without_429(
 
     def server(_: httpx.Request) -> httpx.Response:
         nonlocal refused
-        while seen and seen[0] <= clock.now - window:
+        while seen and seen[0] <= clock.time() - window:
             seen.popleft()
         if len(seen) >= limit:
             refused += 1
             return httpx.Response(429, headers={"X-RateLimit-Reset": str(seen[0] + window)})
-        seen.append(clock.now)
+        seen.append(clock.time())
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(limit - len(seen)),
             "X-RateLimit-Reset": datetime.fromtimestamp(seen[0] + window, tz=UTC).isoformat(),
         }
-        clock.now += 0.01
+        clock.advance(seconds=0.01)
         return httpx.Response(
             200, headers=headers, json={"data": {"id": "u", "account": {"type": "account", "id": "a"}}}
         )
 
     fake.api("users.me").mock(side_effect=server)
     client = make_client()
-    started = clock.now
+    started = clock.time()
     for _ in range(500):
         client.me()
     assert refused == 0
-    elapsed = clock.now - started
+    elapsed = clock.time() - started
     assert 2 * window <= elapsed < 2 * window + 5

@@ -1,4 +1,8 @@
-"""Transport: headers, exact decimals, error mapping, retries per operation kind, 429 handling."""
+"""Transport: headers, exact decimals, error mapping, retries per operation kind, 429 handling.
+
+The client runs on the pinned clock of `conftest` (waits are measured on it); the dates written
+below are values the client serialises, not "now".
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from support.clock import PinnedClock
 
 from connector.teamleader import (
     MalformedResponse,
@@ -23,7 +28,7 @@ from connector.teamleader import (
 from connector.teamleader.models import Money, Reference
 from connector.teamleader.operations import MAX_ATTEMPTS
 
-from .conftest import FakeClock, FakeTeamleader
+from .conftest import FakeTeamleader
 
 INVOICE = {
     "data": {
@@ -88,7 +93,7 @@ def test_malformed_json_on_a_read_is_a_clear_error_and_not_retried(
 
 
 def test_reads_are_retried_on_5xx_and_timeouts(
-    client: TeamleaderClient, fake: FakeTeamleader, clock: FakeClock
+    client: TeamleaderClient, fake: FakeTeamleader, clock: PinnedClock
 ) -> None:
     route = fake.api("invoices.info").mock(
         side_effect=[
@@ -157,9 +162,9 @@ def test_unreachable_teamleader_is_a_transport_error_after_retries(
 
 
 def test_429_waits_until_the_iso_reset_with_jitter_then_retries_a_write(
-    client: TeamleaderClient, fake: FakeTeamleader, clock: FakeClock
+    client: TeamleaderClient, fake: FakeTeamleader, clock: PinnedClock
 ) -> None:
-    reset = datetime.fromtimestamp(clock.now, tz=UTC) + timedelta(seconds=7)
+    reset = clock.at + timedelta(seconds=7)
     header = reset.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
     limited = httpx.Response(
         429,
@@ -173,7 +178,7 @@ def test_429_waits_until_the_iso_reset_with_jitter_then_retries_a_write(
     assert 7.0 <= waited <= 8.0
 
 
-def test_429_honours_retry_after(client: TeamleaderClient, fake: FakeTeamleader, clock: FakeClock) -> None:
+def test_429_honours_retry_after(client: TeamleaderClient, fake: FakeTeamleader, clock: PinnedClock) -> None:
     limited = httpx.Response(429, headers={"Retry-After": "2"}, json={"errors": [{"title": "slow down"}]})
     route = fake.api("users.me").mock(
         side_effect=[

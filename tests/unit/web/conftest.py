@@ -1,16 +1,20 @@
-"""Fixtures for the web tests: an app on a migrated SQLite file, the in-memory ports, clients."""
+"""Fixtures for the web tests: an app on a migrated SQLite file, the in-memory ports, clients.
+
+The app and its container run on a `PinnedClock` at `PINNED_AT`, and the sample dashboard is dated
+from that day, so statement months and link expiry are the same on any date.
+"""
 
 from __future__ import annotations
 
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
+from support.clock import PINNED_AT, PinnedClock
 
 from connector.bootstrap import Container
 from connector.settings import Settings
@@ -27,7 +31,6 @@ with warnings.catch_warnings():
 USER = "anna"
 PASSWORD = "correct horse battery staple"
 API_TOKEN = "test-api-token-0123456789abcdef0123456789"
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -49,26 +52,27 @@ def web_settings(tmp_path: Path, sqlite_url: str, password_hash: str) -> Setting
 
 
 @pytest.fixture
-def container(web_settings: Settings) -> Iterator[Container]:
-    box = Container(web_settings, create_db_engine(web_settings.resolved_database_url))
+def container(web_settings: Settings, clock: PinnedClock) -> Iterator[Container]:
+    box = Container(web_settings, create_db_engine(web_settings.resolved_database_url), clock=clock)
     yield box
     box.close()
 
 
 @pytest.fixture
 def dashboard() -> MemoryDashboard:
-    return sample_dashboard(budgets=3, entries=6)
+    """The sample budgets as of the pinned day: entries up to it, choices ledgered on it."""
+    return sample_dashboard(budgets=3, entries=6, today=PINNED_AT.date())
 
 
 @pytest.fixture
-def clock() -> list[datetime]:
-    """The app's clock: tests move time by replacing the single element."""
-    return [NOW]
+def clock() -> PinnedClock:
+    """The app's and the container's clock: tests move time with `clock.advance(...)`."""
+    return PinnedClock()
 
 
 @pytest.fixture
-def app(container: Container, dashboard: MemoryDashboard, clock: list[datetime]) -> FastAPI:
-    return create_app(container, read_model=dashboard, actions=dashboard, clock=lambda: clock[0])
+def app(container: Container, dashboard: MemoryDashboard, clock: PinnedClock) -> FastAPI:
+    return create_app(container, read_model=dashboard, actions=dashboard, clock=clock)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import re
 import pytest
 from fastapi import APIRouter, FastAPI, Request
 from starlette.testclient import TestClient
+from support.clock import PINNED_AT
 
 from connector.bootstrap import Container
 from connector.settings import Settings
@@ -106,7 +107,9 @@ def test_cookie_is_secure_behind_an_https_public_url(
     web_settings: Settings, container: Container, dashboard: MemoryDashboard, password: str
 ) -> None:
     https = Container(
-        web_settings.model_copy(update={"public_url": "https://prepaid.example"}), container.engine
+        web_settings.model_copy(update={"public_url": "https://prepaid.example"}),
+        container.engine,
+        clock=container.clock,
     )
     app = create_app(https, read_model=dashboard, actions=dashboard)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as browser:
@@ -139,7 +142,7 @@ def test_a_public_machine_route_from_another_layer_needs_neither_login_nor_csrf(
         assert anonymous.post("/webhooks/teamleader/s3cret", json={}).json() == {"received": "yes"}
 
 
-@pytest.mark.parametrize("path", ["/", "/budgets/b1", "/budgets/b1/statements/2026-11", "/login"])
+@pytest.mark.parametrize("path", ["/", "/budgets/b1", f"/budgets/b1/statements/{PINNED_AT:%Y-%m}", "/login"])
 def test_no_page_shows_a_secret(user_client: TestClient, web_settings: Settings, path: str) -> None:
     page = user_client.get(path).text
     for secret in (web_settings.api_token, web_settings.admin_password_hash, web_settings.secret_key):

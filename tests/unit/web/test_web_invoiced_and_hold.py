@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from starlette.testclient import TestClient
+from support.clock import PINNED_AT
 
 from connector.web.memory import MemoryBudget, MemoryDashboard, sample_dashboard
 from connector.web.views import EntryState, EntryView, TopupHoldView
@@ -18,7 +19,7 @@ HOLD = TopupHoldView(
 INVOICED = EntryView(
     id="b1-tl1",
     state=EntryState.INVOICED,
-    day=date(2026, 11, 18),
+    day=PINNED_AT.date() - timedelta(days=2),
     person="Ann Peeters",
     work_type="Design",
     description="Logo <v2>",
@@ -34,10 +35,10 @@ INVOICED = EntryView(
 @pytest.fixture
 def held(client: TestClient) -> MemoryDashboard:
     """Budget b1 of the sample with an entry Teamleader invoiced and its top-ups paused."""
-    detail = sample_dashboard(budgets=1, entries=2).budget_page("b1")
+    detail = sample_dashboard(budgets=1, entries=2, today=PINNED_AT.date()).budget_page("b1")
     entries = {e.id: e for e in (*detail.pending, INVOICED)}
     budget = MemoryBudget(detail.budget, entries, list(detail.ledger), list(detail.topups), topup_hold=HOLD)
-    dashboard = MemoryDashboard([budget])
+    dashboard = MemoryDashboard([budget], now=PINNED_AT)
     client.app.state.web.read_model = dashboard  # type: ignore[attr-defined]
     client.app.state.web.actions = dashboard  # type: ignore[attr-defined]
     return dashboard

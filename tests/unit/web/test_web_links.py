@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 
 from starlette.testclient import TestClient
+from support.clock import PINNED_AT, PinnedClock
 
 from connector.settings import Settings
+
+MONTH = f"{PINNED_AT:%Y-%m}"
+"""The statement the links are made for: the month of the app's pinned clock."""
 
 
 def _make_link(user_client: TestClient) -> str:
     page = user_client.post(
-        "/budgets/b1/statements/2026-11/link",
+        f"/budgets/b1/statements/{MONTH}/link",
         data={"csrf_token": user_client.csrf},  # type: ignore[attr-defined]
     ).text
     match = re.search(r'value="http://[^/]+(/statement-links/[^"]+)"', page)
@@ -58,10 +61,10 @@ def test_a_link_signed_for_another_budget_cannot_be_bent(user_client: TestClient
 
 
 def test_an_expired_link_is_refused(
-    user_client: TestClient, app: object, clock: list[datetime], web_settings: Settings
+    user_client: TestClient, app: object, clock: PinnedClock, web_settings: Settings
 ) -> None:
     path = _make_link(user_client)
-    clock[0] += timedelta(days=web_settings.statement_link_days, seconds=1)
+    clock.advance(days=web_settings.statement_link_days, seconds=1)
     with TestClient(app) as customer:  # type: ignore[arg-type]
         response = customer.get(path)
         assert response.status_code == 410 and "expired" in response.text
@@ -69,6 +72,6 @@ def test_an_expired_link_is_refused(
 
 
 def test_the_api_makes_links_too(client: TestClient, api_headers: dict[str, str]) -> None:
-    response = client.post("/api/v1/budgets/b1/statements/2026-11/links", headers=api_headers)
+    response = client.post(f"/api/v1/budgets/b1/statements/{MONTH}/links", headers=api_headers)
     assert response.status_code == 200
     assert "/statement-links/" in response.json()["url"]

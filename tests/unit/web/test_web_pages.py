@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from starlette.testclient import TestClient
+from support.clock import PINNED_AT
 
 from connector.bootstrap import Container
 from connector.web.memory import MemoryDashboard, sample_dashboard
@@ -23,7 +24,7 @@ def test_overview_lists_every_budget_and_marks_the_low_ones(
 
 
 def test_names_from_teamleader_are_escaped(container: Container, user_client: TestClient) -> None:
-    many = sample_dashboard(budgets=5, entries=1)
+    many = sample_dashboard(budgets=5, entries=1, today=PINNED_AT.date())
     user_client.app.state.web.read_model = many  # type: ignore[attr-defined]
     page = user_client.get("/").text
     assert "Eetbar &lt;Fris&gt;" in page and "<Fris>" not in page
@@ -97,8 +98,9 @@ def test_statement_page_and_csv_list_every_subtraction(
 ) -> None:
     chosen = dashboard.entries("b1", EntryState.PENDING)[:2]
     dashboard.subtract("b1", [e.id for e in chosen], "test")
-    page = user_client.get("/budgets/b1/statements/2026-11").text
-    csv = user_client.get("/budgets/b1/statements/2026-11/csv")
+    month = f"{PINNED_AT:%Y-%m}"
+    page = user_client.get(f"/budgets/b1/statements/{month}").text
+    csv = user_client.get(f"/budgets/b1/statements/{month}/csv")
     assert csv.headers["content-type"].startswith("text/csv")
     for entry in chosen:
         assert entry.description in page

@@ -1,4 +1,8 @@
-"""The web layer's small parts: periods, the burn chart, the statement CSV, passwords, the hash command."""
+"""The web layer's small parts: periods, the burn chart, the statement CSV, passwords, the hash command.
+
+The periods parsed below are inputs written as people write them, whatever the date; the sample
+budgets and the statement line are dated from `PINNED_AT`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from support.clock import PINNED_AT
 from typer.testing import CliRunner
 
 from connector.cli.users import users_app
@@ -18,6 +23,8 @@ from connector.web.periods import InvalidPeriod, parse_period
 from connector.web.security import hash_password, verify_password
 from connector.web.statement_csv import statement_csv
 from connector.web.views import BurnPoint, Statement, StatementLine, StatementPeriod
+
+TODAY = PINNED_AT.date()
 
 
 @pytest.mark.parametrize(
@@ -44,28 +51,29 @@ def test_impossible_periods_say_how_to_write_one(text: str) -> None:
 
 
 def test_the_chart_marks_points_threshold_and_topups() -> None:
-    detail = sample_dashboard(budgets=1).budget_page("b1")
+    detail = sample_dashboard(budgets=1, today=TODAY).budget_page("b1")
     svg = str(burn_chart(detail.burn, detail.budget, detail.topups))
     assert svg.count('class="point"') == len(detail.burn)
     assert "Top-up 2026/100" in svg and "Threshold EUR 500.00" in svg
 
 
 def test_an_empty_history_draws_no_chart() -> None:
-    budget = sample_dashboard(budgets=1).budget_page("b1").budget
+    budget = sample_dashboard(budgets=1, today=TODAY).budget_page("b1").budget
     assert "No balance history" in burn_chart((), budget, ())
 
 
 def test_a_flat_history_still_draws() -> None:
-    budget = sample_dashboard(budgets=1).budget_page("b1").budget
-    flat = (BurnPoint(date(2026, 11, 1), Decimal(0)), BurnPoint(date(2026, 11, 1), Decimal(0)))
+    budget = sample_dashboard(budgets=1, today=TODAY).budget_page("b1").budget
+    flat = (BurnPoint(TODAY, Decimal(0)), BurnPoint(TODAY, Decimal(0)))
     svg = str(burn_chart(flat, budget, ()))
     assert "<polyline" in svg and "nan" not in svg and "inf" not in svg
 
 
 def test_the_csv_lists_every_line_and_defuses_formulas() -> None:
-    budget = sample_dashboard(budgets=3).budget_page("b3").budget
+    budget = sample_dashboard(budgets=3, today=TODAY).budget_page("b3").budget
+    day = TODAY.replace(day=5)
     line = StatementLine(
-        day=date(2026, 11, 5),
+        day=day,
         kind="subtraction",
         change=Decimal("-95.00"),
         person='=HYPERLINK("x")',
@@ -75,10 +83,12 @@ def test_the_csv_lists_every_line_and_defuses_formulas() -> None:
         rate=Decimal("95"),
         amount=Decimal("-95.00"),
     )
-    statement = Statement(budget, parse_period("2026-11"), Decimal("100.00"), (line,), (), Decimal("5.00"))
+    statement = Statement(
+        budget, parse_period(f"{day:%Y-%m}"), Decimal("100.00"), (line,), (), Decimal("5.00")
+    )
     rows = list(csv.reader(io.StringIO(statement_csv(statement))))
     assert rows[0][3] == "Café =Cijfers"
-    data = next(r for r in rows if r and r[0] == "2026-11-05")
+    data = next(r for r in rows if r and r[0] == day.isoformat())
     assert data[2] == '\'=HYPERLINK("x")' and data[4] == "'@SUM(A1)"
     assert data[5:8] == ["1:00", "95.00", "-95.00"]
     assert rows[2][:2] == ["opening balance", "100.00"] and rows[-1][:2] == ["closing balance", "5.00"]
