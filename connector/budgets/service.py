@@ -42,7 +42,10 @@ __all__ = ["BudgetsService"]
 
 
 class BudgetsService:
-    """Budgets and their ledger on one database; `notifier` hears about crossings and flags."""
+    """Budgets and their ledger on one database; `notifier` hears about crossings and flags.
+
+    `clock` dates every ledger line and choice; the web adapter and the command line read "now"
+    from it too, so one injected clock moves the whole budget side."""
 
     def __init__(
         self,
@@ -54,7 +57,6 @@ class BudgetsService:
     ) -> None:
         self.engine = engine
         self._notifier = notifier or Notifier(None)
-        self._clock = clock
         self.clock = clock
         self._apply_workers = apply_workers
 
@@ -101,7 +103,7 @@ class BudgetsService:
         if load_budgets(conn, ids=[b.id]):
             raise BudgetConflict(f"a budget with id {b.id!r} exists; pick another id or update it")
         self._check_active(conn, b)
-        now = self._clock()
+        now = self.clock()
         try:
             with conn.begin_nested():
                 insert_budget(conn, b, actor=actor, at=now)
@@ -140,7 +142,7 @@ class BudgetsService:
             return None
         new = replace(candidate, version=current.version + 1)
         self._check_active(conn, new)
-        now = self._clock()
+        now = self.clock()
         try:
             with conn.begin_nested():
                 stored = update_budget(conn, new, expected_version=current.version, actor=actor, at=now)
@@ -184,7 +186,7 @@ class BudgetsService:
                 ).scalars()
             )
         report = self.apply_entries(ids, budget_ids={b.id})
-        later = EntryApplier(self.engine, actor="rules", clock=self._clock).apply(
+        later = EntryApplier(self.engine, actor="rules", clock=self.clock).apply(
             ids, decide=lambda bb, e, a, at: reevaluate(bb, e, a, at=at), budget_ids={b.id}
         )
         report.outcomes.update(later.outcomes)
@@ -196,7 +198,7 @@ class BudgetsService:
 
     def apply_entries(self, entry_ids: Sequence[str], *, budget_ids: set[str] | None = None) -> ApplyReport:
         """Re-evaluate these changed entries (idempotent: a revision already seen changes nothing)."""
-        applier = EntryApplier(self.engine, actor="sync", clock=self._clock, workers=self._apply_workers)
+        applier = EntryApplier(self.engine, actor="sync", clock=self.clock, workers=self._apply_workers)
         report = applier.apply(entry_ids, budget_ids=budget_ids)
         self._notify(report)
         return report
@@ -214,7 +216,7 @@ class BudgetsService:
     ) -> ChoiceResult:
         """Subtract, exclude or undo the selected entries, all or nothing; `strict` also refuses
         the whole choice when an entry is already in the chosen state."""
-        now = self._clock()
+        now = self.clock()
         try:
             with self.engine.begin() as conn:
                 planned, unchanged = plan_choice(conn, choice, selection, actor=actor, at=now)
