@@ -126,10 +126,12 @@ def main() -> None:
                 rate_limit_per_minute=args.rate_limit or 1_000_000,
             )
             container = bootstrap(settings, configure_logs=False)
-            oauth = TeamleaderOAuth(settings)
+            oauth = TeamleaderOAuth(settings, clock=container.clock)
             location = httpx.get(oauth.authorization_url("bench"), follow_redirects=False).headers["location"]
             code = parse_qs(urlparse(location).query)["code"][0]
-            TokenStore.from_settings(settings, container.engine).save_authorized(oauth.exchange_code(code))
+            TokenStore.from_settings(settings, container.engine).save_authorized(
+                oauth.exchange_code(code), now=container.clock.now()
+            )
             state = httpx.get(f"{url}/_sandbox/state?entries=0", timeout=60).json()
             if args.budgets:
                 _budget_every_company(container, state["companies"])

@@ -34,6 +34,7 @@ from connector.billing import (
 )
 from connector.budgets import BudgetsService
 from connector.budgets.whatif import load_proposal, what_if
+from connector.clock import SYSTEM_CLOCK
 from connector.storage import create_db_engine, upgrade
 from connector.storage.tables.sync import time_entry
 
@@ -132,7 +133,7 @@ def main() -> None:
             started = time.perf_counter()
             with engine.connect() as conn:
                 proposal = load_proposal(proposal_file, "big", service.budget("big", conn))
-                result = what_if(conn, "big", proposal)
+                result = what_if(conn, "big", proposal, now=SYSTEM_CLOCK.now())
                 conn.rollback()
             timings.append(time.perf_counter() - started)
         engine.dispose()

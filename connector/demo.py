@@ -99,7 +99,7 @@ def _connect(container: Container) -> str:
     state = secrets.token_urlsafe(16)
     approved = httpx.get(oauth.authorization_url(state), follow_redirects=False, timeout=10)
     code = code_from_redirect(approved.headers["location"], state)
-    me = complete_login(container.settings, container.engine, oauth, code).me
+    me = complete_login(container.settings, container.engine, oauth, code, clock=container.clock).me
     return f"{me.name or me.id} in account {me.account_id}"
 
 

@@ -59,9 +59,9 @@ HTTP_REQUEST_SECONDS = Histogram(
 )
 
 
-def record_sync(entity: str, at: float | None = None) -> None:
-    """Note a successful sync of `entity` (now, or at the Unix time `at`)."""
-    LAST_SYNC.labels(entity=entity).set(SYSTEM_CLOCK.time() if at is None else at)
+def record_sync(entity: str, at: float) -> None:
+    """Note a successful sync of `entity` at the Unix time `at`."""
+    LAST_SYNC.labels(entity=entity).set(at)
 
 
 class _SyncLag(Collector):

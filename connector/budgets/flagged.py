@@ -24,7 +24,6 @@ from connector.budgets.entry_reads import entries_by_id, load_allocations
 from connector.budgets.errors import ChoiceLost, EntriesNotFound
 from connector.budgets.thresholds import after_change, measure_of
 from connector.budgets.writer import Lost, Planned, write_decisions
-from connector.clock import SYSTEM_CLOCK
 from connector.storage.tables.budgets import entry_allocation
 
 __all__ = ["FlagChoice", "resolve_flagged"]
@@ -89,14 +88,14 @@ def resolve_flagged(
     entry_ids: Sequence[str],
     *,
     actor: str,
+    now: datetime,
     budget_id: str | None = None,
-    now: datetime | None = None,
 ) -> ChoiceResult:
     """Keep or reverse these flagged subtractions; refused whole when one is not flagged."""
     ids = list(dict.fromkeys(entry_ids))
     if not ids:
         raise EntriesNotFound(["(none)"], "named; give the flagged entry ids")
-    at = now or SYSTEM_CLOCK.now()
+    at = now
     try:
         with engine.begin() as conn:
             planned = _plan(conn, choice, ids, budget_id, actor=actor, at=at)

@@ -36,7 +36,6 @@ from connector.billing.forecast import DEFAULT_WINDOW_DAYS, under_hold
 from connector.budgets.budget_queries import load_budgets
 from connector.budgets.reports import BalanceRow, balance_rows, lines_of
 from connector.budgets.topup_hold import TopupHold, topup_hold
-from connector.clock import SYSTEM_CLOCK
 from connector.invoicing.guards import GuardInputs, guard_inputs
 
 __all__ = ["BudgetForecast", "CashIn", "HeldForecast", "cash_in_calendar", "forecast_all", "held_forecast"]
@@ -177,14 +176,14 @@ def project_topups(
 def forecast_all(
     conn: Connection,
     *,
-    now: datetime | None = None,
+    now: datetime,
     horizon_days: int = 90,
     window_days: int = 30,
     budget_ids: Sequence[str] | None = None,
 ) -> list[BudgetForecast]:
     """Every active budget's forecast and expected top-ups over the next `horizon_days`, with
     the hold (if any) that keeps a top-up from being promised."""
-    moment = now or SYSTEM_CLOCK.now()
+    moment = now
     budgets = [
         b
         for b in load_budgets(conn, ids=list(budget_ids) if budget_ids is not None else None)

@@ -383,7 +383,9 @@ class BudgetsWebAdapter:
         with self._service.engine.connect() as conn:
             b = self._budget(conn, budget_id)
         try:
-            result = resolve_flagged(self._service.engine, choice, ids, actor=actor, budget_id=budget_id)
+            result = resolve_flagged(
+                self._service.engine, choice, ids, actor=actor, now=self._service.clock(), budget_id=budget_id
+            )
         except EntriesNotFound as error:
             raise UnknownEntries(budget_id, error.entry_ids) from None
         except (DomainRefused, ChoiceLost) as error:

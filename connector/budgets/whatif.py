@@ -45,7 +45,6 @@ from connector.budgets.budget_queries import load_budgets
 from connector.budgets.entry_reads import entries_by_id, load_allocations
 from connector.budgets.errors import BudgetNotFound
 from connector.budgets.reports import lines_of
-from connector.clock import SYSTEM_CLOCK
 from connector.errors import UserInputError
 from connector.storage.tables.budgets import entry_allocation
 from connector.storage.tables.sync import time_entry
@@ -228,15 +227,15 @@ def what_if(
     budget_id: str,
     proposed: Budget,
     *,
+    now: datetime,
     since: date | None = None,
-    now: datetime | None = None,
 ) -> WhatIf:
     """Compare the stored budget's past with the proposal's; reads only."""
     found = load_budgets(conn, ids=[budget_id])
     if not found:
         raise BudgetNotFound(budget_id)
     current = found[0]
-    at = now or SYSTEM_CLOCK.now()
+    at = now
     entries = sorted(_entries(conn, current), key=lambda e: (_when(current, e), e.id))
     held = load_allocations(conn, [e.id for e in entries], {current.id: current.unit.currency})
     lines = lines_of(conn, current)

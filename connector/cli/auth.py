@@ -72,7 +72,7 @@ def login_command(
     else:
         redirected = _pasted_url()
     code = code_from_redirect(redirected, state)
-    connected = complete_login(settings, container.engine, oauth, code)
+    connected = complete_login(settings, container.engine, oauth, code, clock=container.clock)
     me, previous = connected.me, connected.previous
     if previous is not None and previous.account_id not in (None, me.account_id):
         err_console.print(

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -26,6 +27,7 @@ from connector.billing import (
     SubtractionRule,
     ValuationSettings,
 )
+from connector.billing.budget import DEFAULT_TIME_ZONE
 from connector.budgets import BudgetsService
 from connector.budgets.files import apply_file
 from connector.budgets.forecasting import held_forecast
@@ -187,7 +189,8 @@ def create(
         customer=CustomerRef(CustomerType(kind), ident),
         name=name,
         unit=BudgetUnit.money(currency),
-        start=_day(start, "--start") or get_container().clock.now().date(),
+        start=_day(start, "--start")
+        or get_container().clock.now().astimezone(ZoneInfo(DEFAULT_TIME_ZONE)).date(),
         end=_day(end, "--end"),
         valuation=ValuationSettings(
             default_rate=Money(rate, currency) if rate is not None else None,

@@ -177,7 +177,10 @@ def _command(choice: Choice) -> Any:
 
 
 def _resolve(choice: FlagChoice, ids: list[str], budget_id: str | None, as_json: bool) -> None:
-    result = resolve_flagged(get_container().engine, choice, ids, actor=actor(), budget_id=budget_id)
+    container = get_container()
+    result = resolve_flagged(
+        container.engine, choice, ids, actor=actor(), now=container.clock.now(), budget_id=budget_id
+    )
     if as_json:
         print_json({"changed": [{"budget": b, "entry": e, "outcome": o} for b, e, o in result.changed]})
         return

@@ -72,7 +72,7 @@ def forecast(
 ) -> None:
     """Crossing date, zero date and next top-up per budget, and a cash-in calendar over all."""
     with get_container().engine.connect() as conn:
-        forecasts = forecast_all(conn, horizon_days=days, window_days=window)
+        forecasts = forecast_all(conn, now=get_container().clock.now(), horizon_days=days, window_days=window)
     calendar = cash_in_calendar(forecasts)
     if as_json:
         print_json(
@@ -169,7 +169,7 @@ def what_if(
     with container.engine.connect() as conn:
         current = container.budgets().budget(budget_id, conn)
         proposal = load_proposal(file, budget_id, current)
-        result = compare(conn, budget_id, proposal, since=first)
+        result = compare(conn, budget_id, proposal, now=get_container().clock.now(), since=first)
         conn.rollback()
     data = _whatif_json(result)
     if as_json:

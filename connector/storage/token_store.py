@@ -22,7 +22,6 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from connector.clock import SYSTEM_CLOCK
 from connector.errors import PrepaidError
 from connector.logging import register_secret
 from connector.settings import Settings
@@ -112,9 +111,8 @@ class TokenStore:
         with self._engine.connect() as conn:
             return self._read(conn, lock=False)
 
-    def save_authorized(self, pair: TokenPair, now: datetime | None = None) -> StoredConnection:
+    def save_authorized(self, pair: TokenPair, now: datetime) -> StoredConnection:
         """Store the pair from an authorization-code exchange (authlib does not call a hook for it)."""
-        now = now or SYSTEM_CLOCK.now()
         values = self._token_values(pair) | {
             "status": ACTIVE,
             "status_reason": None,
@@ -218,7 +216,7 @@ class RefreshSlot:
         self._conn = conn
         self.current = current
 
-    def save_rotated(self, pair: TokenPair, now: datetime | None = None) -> StoredConnection:
+    def save_rotated(self, pair: TokenPair, now: datetime) -> StoredConnection:
         """Write the refreshed pair (compare-and-swap on `version`); committed when the slot closes."""
         if self.current is None:
             raise RuntimeError("no connection row to rotate")
@@ -230,7 +228,7 @@ class RefreshSlot:
             )
             .values(
                 version=teamleader_connection.c.version + 1,
-                refreshed_at=now or SYSTEM_CLOCK.now(),
+                refreshed_at=now,
                 **self._store._token_values(pair),
             )
         )

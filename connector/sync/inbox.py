@@ -88,9 +88,7 @@ def _validate(payload: Any, account_id: str | None) -> tuple[str, str, str, str 
     return event_type, str(subject["type"]), str(subject["id"]), sender
 
 
-def record_event(
-    engine: Engine, payload: Any, *, account_id: str | None, now: datetime | None = None
-) -> bool:
+def record_event(engine: Engine, payload: Any, *, account_id: str | None, now: datetime) -> bool:
     """Validate and store one delivery; False when an identical pending event already covers it."""
     event_type, subject_type, subject_id, sender = _validate(payload, account_id)
     row = {
@@ -99,7 +97,7 @@ def record_event(
         "subject_id": subject_id,
         "account_id": sender,
         "payload": dict(payload),
-        "received_at": now or SYSTEM_CLOCK.now(),
+        "received_at": now,
     }
     try:
         with engine.begin() as conn:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from connector.clock import Clock
 from connector.settings import Settings
 from connector.storage.token_store import StoredConnection, TokenStore, UnreadableTokens
 from connector.teamleader.factory import build_client
@@ -28,15 +29,17 @@ class Connected:
     previous: StoredConnection | None
 
 
-def complete_login(settings: Settings, engine: Engine, oauth: TeamleaderOAuth, code: str) -> Connected:
+def complete_login(
+    settings: Settings, engine: Engine, oauth: TeamleaderOAuth, code: str, *, clock: Clock
+) -> Connected:
     """Exchange `code`, store the tokens encrypted, and record the account and user."""
     store = TokenStore.from_settings(settings, engine)
     try:
         previous = store.load()
     except UnreadableTokens:
         previous = None
-    store.save_authorized(oauth.exchange_code(code))
-    client = build_client(settings, engine, oauth=oauth)
+    store.save_authorized(oauth.exchange_code(code), now=clock.now())
+    client = build_client(settings, engine, oauth=oauth, clock=clock)
     try:
         me = client.me()
     finally:

@@ -22,7 +22,6 @@ from support.web_server import BackgroundServer, BudgetsSite, unused_port
 from connector.bootstrap import Container
 from connector.budgets import BudgetsService
 from connector.budgets.web_adapter import BudgetsWebAdapter
-from connector.clock import SYSTEM_CLOCK
 from connector.demo import DEMO_PASSWORD, DEMO_USER, prepare, run_story
 from connector.runtime import Runtime
 from connector.settings import Settings
@@ -104,7 +103,7 @@ def budgets_site(tmp_path: Path, sqlite_url: str) -> Iterator[BudgetsSite]:
         admin_user=ADMIN_USER,
         admin_password_hash=hash_password(ADMIN_PASSWORD),
     )
-    container = Container(settings, create_db_engine(settings.resolved_database_url), clock=SYSTEM_CLOCK)
+    container = Container(settings, create_db_engine(settings.resolved_database_url))
     adapter = BudgetsWebAdapter(BudgetsService(container.engine, clock=container.clock.now))
     server = BackgroundServer(create_app(container, read_model=adapter, actions=adapter))
     yield BudgetsSite(server.start(), container.engine, container.clock)

@@ -81,14 +81,17 @@ def stack_settings(sandbox: SandboxServer, db_url: str, data_dir: Path, **extra:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def authorize(settings: Settings, engine: Any) -> None:
+def authorize(container: Container) -> None:
     """The authorization-code flow against the sandbox, tokens stored encrypted."""
-    oauth = TeamleaderOAuth(settings)
+    settings, clock = container.settings, container.clock
+    oauth = TeamleaderOAuth(settings, clock=clock)
     try:
         approve = httpx.get(oauth.authorization_url("e2e-state"), follow_redirects=False, timeout=10)
         query = parse_qs(urlparse(approve.headers["location"]).query)
         assert query["state"] == ["e2e-state"]
-        TokenStore.from_settings(settings, engine).save_authorized(oauth.exchange_code(query["code"][0]))
+        TokenStore.from_settings(settings, container.engine).save_authorized(
+            oauth.exchange_code(query["code"][0]), now=clock.now()
+        )
     finally:
         oauth.close()
 
@@ -101,7 +104,7 @@ def connect_stack(tmp_path: Path, db_url: str) -> Iterator[ConnectStack]:
     def connect(sandbox: SandboxServer, **extra: Any) -> Container:
         settings = stack_settings(sandbox, db_url, tmp_path / f"data{len(containers)}", **extra)
         container = bootstrap(settings, configure_logs=False)
-        authorize(settings, container.engine)
+        authorize(container)
         containers.append(container)
         return container
 

@@ -4,7 +4,7 @@ Every test that needs "now" takes it from here: `PinnedClock()` stands at `PINNE
 test pins it elsewhere (`PinnedClock(at)`), and it is a product `connector.clock.Clock`, so it can be
 handed to the container or to a service (services that take a `Now` accept the clock itself, it is
 callable). End-to-end and browser tests run on the process clock instead and derive their dates
-from the sandbox's anchor, so `make test-dates` can move them with faketime.
+from the sandbox's anchor, so `make test-dates` can move them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from connector.clock import SYSTEM_CLOCK
 
-__all__ = ["PINNED_AT", "PinnedClock", "process_today"]
+__all__ = ["PINNED_AT", "PinnedClock", "process_now", "process_today"]
 
 PINNED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 """Where a pinned test stands unless it says otherwise: a Friday morning, mid-month, in winter time."""
@@ -58,7 +58,13 @@ class PinnedClock:
         return cls(datetime.fromtimestamp(seconds, UTC))
 
 
+def process_now() -> datetime:
+    """The process clock's instant, read through the product's clock: for tests whose product runs on
+    it (a `prepaid` subprocess, the sandbox's tokens), so that `make test-dates` moves both together."""
+    return SYSTEM_CLOCK.now()
+
+
 def process_today(zone: tzinfo = UTC) -> date:
-    """Today on the process clock, read through the product's clock: the anchor of the sandboxes that
-    end-to-end and browser tests run against, so that faketime moves the sandbox and the product together."""
-    return SYSTEM_CLOCK.now().astimezone(zone).date()
+    """Today on the process clock in `zone`: the anchor of the sandboxes that end-to-end and browser
+    tests run against."""
+    return process_now().astimezone(zone).date()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -121,7 +121,7 @@ def plan_topup_now(stack: Container, budget_id: str) -> str:
             amount_cents=100_000,
             quantity_seconds=None,
             reason="e2e",
-            now=datetime.now(UTC),
+            now=stack.clock.now(),
         )
     assert topup_id is not None
     return topup_id

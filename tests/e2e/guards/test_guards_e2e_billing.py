@@ -71,7 +71,7 @@ def test_invoiced_entries_are_never_subtracted_and_later_invoices_only_flag(
     stack.sync_engine().full()
     assert [line.kind for line in _lines(stack, "g1")].count("reversal") == 0
 
-    resolve_flagged(stack.engine, FlagChoice.REVERSE, [later], actor="e2e:ann")
+    resolve_flagged(stack.engine, FlagChoice.REVERSE, [later], actor="e2e:ann", now=stack.clock.now())
     reversal = [line for line in _lines(stack, "g1") if line.kind == "reversal"]
     assert [(line.time_entry_id, line.actor) for line in reversal] == [(later, "e2e:ann")]
     with stack.engine.connect() as conn:

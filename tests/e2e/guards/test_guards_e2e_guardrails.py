@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from guards_e2e_support import (
 from sqlalchemy import select
 
 from connector.billing import Guardrails
+from connector.billing.budget import DEFAULT_TIME_ZONE
 from connector.budgets import BudgetsService
 from connector.invoicing import TopupStatus
 from connector.invoicing.notify import Notifier
@@ -62,9 +64,9 @@ def test_the_monthly_cap_and_the_end_horizon_each_stop_a_topup_at_the_crossing(
     stack.sync_engine().full()
     companies = sorted(open_entries_by_company(sandbox), key=lambda c: c)[:3]
     reference = invoicing_reference(sandbox)
-    near_end = datetime.now(UTC).date() + timedelta(days=2)
+    near_end = stack.clock.now().astimezone(ZoneInfo(DEFAULT_TIME_ZONE)).date() + timedelta(days=2)
     notes = Notifications()
-    service = BudgetsService(stack.engine, notifier=notes.notifier())
+    service = BudgetsService(stack.engine, clock=stack.clock.now, notifier=notes.notifier())
     budgets = {
         "control": budget_for("control", companies[0], reference=reference, end=near_end),
         "capped": budget_for(

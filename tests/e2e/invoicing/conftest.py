@@ -14,14 +14,16 @@ import importlib.util
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from connector.billing import Budget
+from connector.billing.budget import DEFAULT_TIME_ZONE
 from connector.bootstrap import Container
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.invoicing import TopupWorker, plan_topup
@@ -82,22 +84,25 @@ class TopupStack:
             TeamleaderInvoices(self.client),
             StoredBudgets(),
             LedgerCredits(),
+            clock=self.container.clock.now,
             **{**defaults, **options},
         )
 
     def plan(
         self, budget_id: str, cents: int = 150_000, seconds: int | None = None, kind: str = "topup"
     ) -> str:
+        now = self.container.clock.now()
+        last_month = f"{now.astimezone(ZoneInfo(DEFAULT_TIME_ZONE)).replace(day=1) - timedelta(days=1):%Y-%m}"
         with self.container.engine.begin() as conn:
             topup_id = plan_topup(
                 conn,
                 budget_id=budget_id,
                 amount_cents=cents,
                 quantity_seconds=seconds,
-                reason="threshold crossed" if kind == "topup" else "overage of 2026-10",
+                reason="threshold crossed" if kind == "topup" else f"overage of {last_month}",
                 kind=kind,
-                period_key="2026-10" if kind == "overage" else None,
-                now=datetime.now(UTC),
+                period_key=last_month if kind == "overage" else None,
+                now=now,
             )
         assert topup_id is not None
         return topup_id
@@ -132,7 +137,9 @@ def topups(
     def build(budgets: int = 1, **budget_options: Any) -> TopupStack:
         sandbox = start_sandbox(companies=max(budgets, 5), contacts=5, entries=10)
         container = connect_stack(sandbox)
-        client = build_client(container.settings, container.engine, api_transport=ShortTimeouts())
+        client = build_client(
+            container.settings, container.engine, api_transport=ShortTimeouts(), clock=container.clock
+        )
         clients.append(client)
         with sandbox.state.lock:
             names = {company.id: company.name for company in sandbox.state.companies.values()}
@@ -143,7 +150,7 @@ def topups(
             make_budget(f"b{i}", customer_id=companies[i % len(companies)], **reference, **budget_options)
             for i in range(budgets)
         ]
-        store_budgets(container.engine, *made, names=names)
+        store_budgets(container.engine, *made, names=names, clock=container.clock.now)
         return TopupStack(sandbox, container, client, {b.id: b for b in made}, names, reference)
 
     yield build

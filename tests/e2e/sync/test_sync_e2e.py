@@ -95,7 +95,7 @@ def test_webhooks_bring_the_copy_up_to_date(start_sandbox: Any, connect_stack: A
         hook_server.stop()
     assert len(receiver) == 150
     for payload in receiver:
-        record_event(stack.engine, payload, account_id=None)
+        record_event(stack.engine, payload, account_id=None, now=stack.clock.now())
     control(sandbox, "DELETE", "requests")
     inbox = stack.inbox()
     while inbox.process():
@@ -115,7 +115,7 @@ def test_one_fetch_for_duplicates_and_bursts(start_sandbox: Any, connect_stack: 
         "subject": {"type": "timeTracking", "id": entry_id},
         "account": {"type": "account", "id": "acc"},
     }
-    stored = [record_event(stack.engine, payload, account_id=None) for _ in range(100)]
+    stored = [record_event(stack.engine, payload, account_id=None, now=stack.clock.now()) for _ in range(100)]
     assert stored.count(True) == 1
     control(sandbox, "DELETE", "requests")
     assert stack.inbox().process() == 1

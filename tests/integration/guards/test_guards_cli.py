@@ -12,11 +12,10 @@ import pytest
 from budgets_fixtures import auto_budget, put_entry
 from sqlalchemy import Engine, make_url
 from support.cli import json_output, run_cli
-from support.clock import PinnedClock
+from support.clock import PinnedClock, process_now
 
 from connector.billing import ReplenishMode, ReplenishSettings
 from connector.budgets import BudgetsService
-from connector.clock import SYSTEM_CLOCK
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -51,7 +50,7 @@ def test_flags_forecast_and_what_if_from_the_command_line(engine: Engine, tmp_pa
     """`prepaid` runs in its own process on the machine's clock, and the forecast counts the burn
     of the days before its "now": so the test stands at that clock's instant too, read once, and
     dates the budget and its entries from it."""
-    clock = PinnedClock(SYSTEM_CLOCK.now())
+    clock = PinnedClock(process_now())
     today = clock.at.astimezone(auto_budget().zone).date()
     start = today - timedelta(days=30)
     for n in range(6):

@@ -13,13 +13,12 @@ import pytest
 from budgets_fixtures import NOW, make_budget, put_entry, put_topup
 from sqlalchemy import Engine
 from support.cli import json_output, run_cli
-from support.clock import PinnedClock
+from support.clock import PinnedClock, process_now
 
 from connector.billing import Budget, Guardrails, ReplenishMode, ReplenishSettings, TopUpBlocked
 from connector.budgets import BudgetsService, Choice, Selection
 from connector.budgets.forecasting import BudgetForecast, forecast_all
 from connector.budgets.web_adapter import BudgetsWebAdapter
-from connector.clock import SYSTEM_CLOCK
 
 AUTO = ReplenishSettings(ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1")
 PAUSED = "automatic top-ups are paused after repeated failures"
@@ -134,7 +133,7 @@ def test_the_command_line_keeps_its_fields_and_says_the_top_up_is_held(
     """`prepaid` runs in its own process on the machine's clock, so this history is written at
     that clock's instant (the forecast counts the burn of the days before its "now"), for a budget
     that started a month before it."""
-    now = SYSTEM_CLOCK.now()
+    now = process_now()
     today = now.astimezone(make_budget().zone).date()
     _burning(engine, make_budget(replenish=AUTO, start=today - timedelta(days=30)), now, hours=10)
     for n in range(3):

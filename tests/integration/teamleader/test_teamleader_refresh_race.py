@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import Engine
+from support.clock import process_now
 
-from connector.clock import SYSTEM_CLOCK
 from connector.sandbox.server import SandboxServer
 from connector.settings import Settings
 from connector.storage.token_store import TokenPair, TokenStore
@@ -43,8 +43,9 @@ def test_forty_callers_in_two_processes_make_one_refresh(
     settings = Settings(_env_file=None, database_url=db_url, secret_key=SECRET_KEY, data_dir=tmp_path)  # type: ignore[call-arg]
     store = TokenStore.from_settings(settings, engine)
     # The workers and the sandbox run on the process clock: the token expired a minute before it.
-    expired = int(SYSTEM_CLOCK.time()) - 60
-    store.save_authorized(TokenPair(issued["access_token"], issued["refresh_token"], expired))
+    now = process_now()
+    expired = int(now.timestamp()) - 60
+    store.save_authorized(TokenPair(issued["access_token"], issued["refresh_token"], expired), now=now)
     assert control.delete("/_sandbox/requests").status_code == 204
 
     env = {

@@ -29,22 +29,22 @@ from connector.billing.entries import CustomerRef, CustomerType
 from connector.billing.money import Money
 from connector.billing.units import BudgetUnit
 from connector.budgets import BudgetsService
-from connector.clock import SYSTEM_CLOCK, Now
+from connector.clock import Now
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.sync import company
 from connector.teamleader.errors import NotFound, OutcomeUnknown, TransportFailed, ValidationFailed
 
 
 def store_budgets(
-    engine: Engine, *budgets: Budget, names: Mapping[str, str] | None = None, clock: Now = SYSTEM_CLOCK.now
+    engine: Engine, *budgets: Budget, clock: Now, names: Mapping[str, str] | None = None
 ) -> None:
     """Store budgets through the budgets service, and their customers as the sync stores them.
 
     Each customer is a company named by `names` (the end-to-end tests pass the sandbox's, as a
     sync would store them) or else 'Customer <id>'; `StoredBudgets` then finds the budgets and
     their customer's name, and `LedgerCredits` credits them. Both are written at `clock()`: the
-    unit and integration tests pass their pinned clock, the end-to-end tests run on the process
-    clock like the stack they drive.
+    unit and integration tests pass their pinned clock, the end-to-end tests the clock of the
+    stack they drive.
     """
     synced = clock()
     named = names or {}

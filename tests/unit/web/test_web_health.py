@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 from starlette.testclient import TestClient
+from support.clock import PINNED_AT
 
 from connector.bootstrap import Container
 from connector.metrics import API_RATE_LIMITED, INBOX_PENDING, TOPUPS_BY_STATE, record_sync
@@ -61,7 +62,7 @@ def test_metrics_expose_the_product_metrics_after_the_scrape_hook(
         INBOX_PENDING.set(7)
         TOPUPS_BY_STATE.labels(state="draft").set(2)
 
-    record_sync("time_entries")
+    record_sync("time_entries", at=PINNED_AT.timestamp())
     API_RATE_LIMITED.labels(operation="timeTracking.list").inc()
     app = create_app(container, read_model=dashboard, actions=dashboard, on_scrape=refresh)
     with TestClient(app) as scraper:
