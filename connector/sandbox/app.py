@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from connector.sandbox import api_crm, api_invoices, api_time, api_webhooks, control
+from connector.sandbox import api_crm, api_invoices, api_tasks, api_time, api_webhooks, control
 from connector.sandbox.core import Sandbox
 from connector.sandbox.errors import ApiError, error_body
 from connector.sandbox.jsonio import decode, encode
@@ -29,7 +29,13 @@ Receive = Any
 Send = Any
 Headers = list[tuple[bytes, bytes]]
 
-HANDLERS = {**api_crm.HANDLERS, **api_time.HANDLERS, **api_invoices.HANDLERS, **api_webhooks.HANDLERS}
+HANDLERS = {
+    **api_crm.HANDLERS,
+    **api_tasks.HANDLERS,
+    **api_time.HANDLERS,
+    **api_invoices.HANDLERS,
+    **api_webhooks.HANDLERS,
+}
 API_VERSION = b"2023-09-26"
 
 
