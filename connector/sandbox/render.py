@@ -198,7 +198,6 @@ def time_entry(record: TimeEntry, includes: frozenset[str], *, detail: bool) -> 
         data["hourly_rate"] = amount(record.hourly_rate, "EUR")
     if detail:
         data["locked"] = False
-        data["meta"] = {"updatable": True}
     if "materials" in includes:
         data["materials"] = []
     if "relates_to" in includes:
