@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.sandbox import Sandbox, SeedParams
+from connector.sandbox import Sandbox, SeedParams, parse_fault_spec
 from connector.sandbox.seed import build_state
 from connector.sandbox.startup import build_config
 
@@ -263,3 +263,10 @@ def test_default_seed_tracks_nothing_on_tasks() -> None:
     state = build_state(SeedParams(seed=3, companies=10, contacts=10, entries=500), date(2026, 1, 1))
     assert state.todos
     assert not any(entry.subject and entry.subject[0] == "todo" for entry in state.entries.values())
+
+
+def test_command_line_fault_on_every_task_endpoint() -> None:
+    """`--fault 'tasks.*:status:503'` targets tasks.list and tasks.info, and nothing else."""
+    rule = parse_fault_spec("tasks.*:status:503,probability=1")
+    assert rule.matches("tasks.list") and rule.matches("tasks.info")
+    assert not rule.matches("timeTracking.list") and not rule.matches("tasksX.list")
