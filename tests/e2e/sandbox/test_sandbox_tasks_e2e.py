@@ -33,7 +33,8 @@ def sandbox_url() -> Iterator[str]:
 
 def test_tasks_of_a_seeded_process_are_listed_moved_and_faulted(sandbox_url: str) -> None:
     """`--task-share 0.1`: 40 of 400 entries on `todo` subjects; tasks.list by ids names their
-    customers; a control-API move shows at once; a `tasks.*` fault answers 503."""
+    customers (also in the deprecated GET form); a control-API move shows at once; a `tasks.*`
+    fault answers 503."""
     with httpx.Client(base_url=sandbox_url, timeout=10) as http:
         state = http.get("/_sandbox/state").json()
         assert state["seed"]["task_share"] == 0.1
@@ -50,6 +51,10 @@ def test_tasks_of_a_seeded_process_are_listed_moved_and_faulted(sandbox_url: str
         assert set(rows) == set(ids)
         todos = {todo["id"]: todo for todo in state["todos"]}
         assert all(rows[task_id]["customer"] == todos[task_id]["customer"] for task_id in ids)
+
+        query = "&".join(f"filter[ids][]={task_id}" for task_id in ids) + "&page[size]=100"
+        by_get = http.get(f"/tasks.list?{query}", headers=headers)
+        assert by_get.status_code == 200 and by_get.json() == listed.json()
 
         milestone = state["milestones"][0]
         moved = http.post(
