@@ -18,8 +18,11 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from connector.billing import BudgetUnit, Money, UnitKind
 from connector.billing.money import CURRENCY_EXPONENTS
@@ -39,6 +42,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 _HUNDREDTH = Decimal("0.01")
+_UNBOUNDED = 1_000_000
+"""A width no table reaches: its measure then says how wide it must at least be."""
 
 
 def money_json(money: Money) -> dict[str, str]:
@@ -89,11 +94,29 @@ def print_table(
     *,
     ids: Collection[str] = (),
 ) -> None:
-    """Print a Rich table to stdout; the columns named in `ids` stay on one line, the others wrap,
-    and a cell too long for any width folds onto the next line instead of being cut."""
+    """Print a Rich table to stdout, fitted to the terminal without cutting anything short.
+
+    The columns named in `ids` keep each value on one line, the others wrap; when even that is
+    wider than the terminal, each row is printed as a record (one `column  value` line per
+    column) instead, as `psql` does, so every id stays whole and can be copied."""
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
     table = Table(title=title)
-    for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column in ids)
-    for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
-    console.print(table)
+    for index, column in enumerate(columns):
+        whole = column in ids
+        longest = max((cell_len(Text.from_markup(row[index]).plain) for row in cells), default=0)
+        table.add_column(column, overflow="fold", no_wrap=whole, min_width=longest if whole else None)
+    for row in cells:
+        table.add_row(*row)
+    unbounded = console.options.update_width(_UNBOUNDED)
+    if Measurement.get(console, unbounded, table).minimum <= console.width:
+        console.print(table)
+        return
+    console.print(f"{title} (one record a row: the terminal is too narrow for the table)", markup=False)
+    for row in cells:
+        record = Table.grid(padding=(0, 2))
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column(overflow="fold")
+        for column, cell in zip(columns, row, strict=True):
+            record.add_row(Text(column), cell)
+        console.print()
+        console.print(record)
