@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from connector.billing import Money
 from connector.bootstrap import Container, bootstrap
 from connector.budgets.files import apply_file
 from connector.budgets.reports import balance_rows, customer_names
@@ -155,7 +156,7 @@ def run_story(
             {
                 "number": invoice.get("invoice_number") or "(draft)",
                 "customer": invoice["invoicee"]["name"],
-                "total": f"{total['amount']} {total['currency']}",
+                "total": Money.of(total["amount"], total["currency"]),
                 "status": invoice["status"],
                 "topup": status,
                 "marker": marker,

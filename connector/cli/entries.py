@@ -19,14 +19,14 @@ from typing import Annotated, Any
 
 import typer
 
-from connector.billing import Money
+from connector.billing import Money, UnitKind
 from connector.budgets import Choice, Selection
 from connector.budgets.flagged import FlagChoice, resolve_flagged
 from connector.budgets.invoiced import listed_entries
 from connector.budgets.reports import INVOICED, EntryRow
 from connector.cli.budgets import actor
 from connector.cli.context import get_container
-from connector.cli.output import console, err_console, print_json, print_table
+from connector.cli.output import console, err_console, measure_json, money_json, print_json, print_table
 from connector.errors import UserInputError
 from connector.storage.tables.budgets import budget
 
@@ -44,6 +44,8 @@ def _money(r: EntryRow, currency: str) -> str:
 
 
 def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
+    rate = None if r.rate_cents is None else Money.from_cents(r.rate_cents, currency)
+    amount = None if r.amount_cents is None else Money.from_cents(r.amount_cents, currency)
     return {
         "budget": r.budget_id,
         "entry": r.entry_id,
@@ -54,8 +56,10 @@ def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
         "description": r.description,
         "duration_seconds": r.duration_seconds,
         "rounded_seconds": r.rounded_seconds,
-        "rate": None if r.rate_cents is None else str(Money.from_cents(r.rate_cents, currency).amount),
-        "amount": None if r.amount_cents is None else str(Money.from_cents(r.amount_cents, currency).amount),
+        "rate": None if rate is None else money_json(rate),
+        "amount": None if amount is None else money_json(amount),
+        "rate_display": None if rate is None else rate.format(),
+        "amount_display": None if amount is None else amount.format(),
         "needs_rate": r.needs_rate,
         "flags": list(r.flags),
         "note": r.note,
@@ -87,7 +91,7 @@ def list_entries(
         if kind not in ("company", "contact") or not ident:
             raise UserInputError(f"--customer {customer!r}: write company:<id> or contact:<id>")
         who = (kind, ident)
-    engine = get_container().engine
+    engine = get_container(read_only=True).engine
     with engine.connect() as conn:
         rows = listed_entries(
             conn, budget_id=budget_id, customer=who, state=state, flagged=flagged, limit=limit
@@ -116,6 +120,7 @@ def list_entries(
             )
             for r in rows
         ],
+        ids=["budget", "entry", "day"],
     )
 
 
@@ -139,13 +144,22 @@ def _choose(
     if all_pending and choice is Choice.UNDO:
         raise UserInputError("--all-pending does not apply to undo; name ids or a date range")
     selection = Selection(tuple(ids), budget_id, first, last, all_pending)
-    result = get_container().budgets().choose(choice, selection, actor=actor())
+    container = get_container()
+    result = container.budgets().choose(choice, selection, actor=actor())
     if as_json:
+        with container.engine.connect() as conn:
+            units = {
+                bid: (UnitKind(unit), currency)
+                for bid, unit, currency in conn.execute(
+                    budget.select().with_only_columns(budget.c.id, budget.c.unit, budget.c.currency)
+                )
+            }
         print_json(
             {
                 "changed": [{"budget": b, "entry": e, "outcome": o} for b, e, o in result.changed],
                 "unchanged": [{"budget": b, "entry": e, "why": w} for b, e, w in result.unchanged],
                 "settled_measure": result.settled,
+                "settled": {b: measure_json(*units[b], m) for b, m in result.settled.items()},
             }
         )
         return
