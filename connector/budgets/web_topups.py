@@ -17,6 +17,7 @@ from connector.budgets.budget_queries import load_budgets
 from connector.budgets.reports import balance_rows, customer_names
 from connector.budgets.topup_hold import TopupHold, topup_hold
 from connector.clock import Now
+from connector.errors import ConfigError
 from connector.invoicing import TopupOperator, TopupStatus
 from connector.invoicing.errors import TopupBusy, TopupNotCancellable, TopupNotFound, TopupNotRetryable
 from connector.invoicing.ports import InvoiceApi
@@ -104,6 +105,11 @@ class BudgetsTopupDesk:
             raise UnknownTopup(str(error)) from None
         except (TopupNotCancellable, TopupBusy) as error:
             raise TopupRefused(str(error)) from None
+        except ConfigError as error:
+            raise TopupRefused(
+                f"top-up {topup_id} may have a draft in Teamleader, which must be deleted first, "
+                f"and the Teamleader connection is not set up: {error}"
+            ) from None
         except TeamleaderError as error:
             raise TopupRefused(
                 f"Teamleader did not confirm that the draft of top-up {topup_id} was deleted ({error}); "

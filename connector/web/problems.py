@@ -128,14 +128,17 @@ def error_page(path: str, status: int, detail: str | None, slug: str | None) -> 
     customer = path.startswith(_CUSTOMER_PATH)
     heading = _HEADINGS.get(slug or "") or _BY_STATUS.get(status) or HTTPStatus(status).phrase
     back_url, back_label = (None, "") if customer else _back(path)
-    return ErrorPage(
-        heading, _sentence(detail), _next_step(slug, status, customer), back_url, back_label, customer
-    )
+    if slug == "unknown-budget" and not customer:
+        back_url, back_label = "/", "Go to the overview"
+    text = _sentence(detail)
+    step = "" if customer and "account manager" in text else _next_step(slug, status, customer)
+    return ErrorPage(heading, text, step, back_url, back_label, customer)
 
 
 def _sentence(detail: str | None) -> str:
-    """'no budget with id ...' as a sentence: capitalised, with a full stop."""
-    text = (detail or "").strip()
+    """'no budget with id ...' as a sentence: capitalised, with a full stop, and without the
+    clauses that name a command (a page says what to do in its own words)."""
+    text = "; ".join(part for part in (detail or "").split("; ") if "`" not in part).strip()
     if not text:
         return ""
     text = text[0].upper() + text[1:]
