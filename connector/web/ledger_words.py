@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 _TITLES = {
-    "opening": "Opening balance",
+    "opening": "Opening credit",
     "subtraction": "Time subtracted",
     "adjustment": "Correction: entry edited in Teamleader",
     "correction": "Manual correction",

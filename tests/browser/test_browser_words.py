@@ -95,7 +95,7 @@ def test_the_ledger_reads_in_words_with_local_times_and_a_running_balance(
     expect(subtraction.locator("a.entry-link")).to_have_attribute("href", "#entry-e1")
     expect(subtraction).to_contain_text("anna")
     expect(ledger.locator("tr.line.topup_credit .what")).to_have_text("Top-up invoice 2026 / 45")
-    expect(ledger.locator("tr.line.opening .what")).to_have_text("Opening balance")
+    expect(ledger.locator("tr.line.opening .what")).to_have_text("Opening credit")
     for when in ledger.locator("td.when").all_inner_texts():
         assert LOCAL_TIME.match(when), when
     balances = ledger.locator("td.balance").all_inner_texts()

@@ -87,7 +87,7 @@ def test_a_subtraction_says_how_it_was_valued_and_the_rate_it_used() -> None:
 @pytest.mark.parametrize(
     ("kind", "values", "title"),
     [
-        ("opening", {}, "Opening balance"),
+        ("opening", {}, "Opening credit"),
         ("topup_credit", {"invoice_number": "2026 / 45"}, "Top-up invoice 2026 / 45"),
         ("topup_credit", {}, "Top-up credited"),
         (
@@ -138,7 +138,7 @@ def test_the_ledger_runs_its_balance_and_lists_the_newest_first() -> None:
     rows = described_ledger([_line("opening", "1000"), _line("subtraction", "-45")], BUDGET)
     assert [(r.words.title, r.balance) for r in rows] == [
         ("Time subtracted", Decimal("955")),
-        ("Opening balance", Decimal("1000")),
+        ("Opening credit", Decimal("1000")),
     ]
 
 

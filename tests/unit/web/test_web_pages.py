@@ -84,7 +84,7 @@ def test_budget_page_shows_chart_entries_topups_and_ledger(user_client: TestClie
     assert '<svg class="burn"' in page and 'class="threshold"' in page and 'class="topup"' in page
     assert 'name="entry_id" value="b1-e1"' in page
     assert "2026/100" in page
-    assert "Opening balance" in page
+    assert "Opening credit" in page
 
 
 def test_unknown_budget_is_a_404_page(user_client: TestClient) -> None:
