@@ -145,7 +145,7 @@ def statements_page(request: Request, ctx: Web) -> Response:
         "statements.html",
         section="statements",
         rows=rows,
-        months=[f"{this_month:%Y-%m}", f"{last_month:%Y-%m}"],
+        months=[(f"{m:%Y-%m}", f"{m:%B %Y}") for m in (this_month, last_month)],
     )
 
 

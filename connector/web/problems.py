@@ -92,6 +92,7 @@ _HEADINGS = {
     "link-expired": "This statement link has expired",
     "link-refused": "This statement link is not valid",
     "csrf": "This form has expired",
+    "internal": "Something went wrong on our side",
 }
 _BY_STATUS = {404: "This page does not exist", 405: "That cannot be done here", 403: "Not allowed"}
 _CUSTOMER_PATH = "/statement-links/"
@@ -120,6 +121,8 @@ def _next_step(slug: str | None, status: int, customer: bool) -> str:
         )
     if status == 404:
         return "Check the address, or start again from the overview."
+    if status >= 500:
+        return "Try again in a minute; if it keeps happening, tell the administrator (the server's log says what happened)."
     return "Go back and try again; if it keeps happening, the server's log says more."
 
 
@@ -212,6 +215,11 @@ def install_error_handlers(app: FastAPI) -> None:
                 return error_response(request, status, str(exc), slug=slug)
         raise exc
 
+    async def server_error(request: Request, exc: Exception) -> Response:
+        detail = "the server met an unexpected error; what happened is in its log"
+        return error_response(request, 500, detail, slug="internal")
+
+    app.add_exception_handler(Exception, server_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(DashboardError, dashboard_error)
