@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from connector.web.formatting import amount, local_date
@@ -59,6 +59,17 @@ _RATE_SOURCES = {
 }
 _INCREMENTS = {300: "5 minutes", 600: "10 minutes", 900: "quarter hour", 1800: "half hour", 3600: "hour"}
 _CLOSED_PERIOD = re.compile(r"\s*\(entry of (\S+), a closed period\)")
+_PERIOD_DAYS = re.compile(r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)")
+_ROLLOVER = re.compile(r"\s*\(rollover: (\w+)\)")
+_ACTORS = {
+    "sync": "Teamleader sync",
+    "rules": "automatic rules",
+    "invoicing": "top-up invoicing",
+    "periods": "period close",
+    "teamleader-webhook": "Teamleader",
+    "demo": "demo set-up",
+}
+_PERIOD_KINDS = frozenset({"period_grant", "period_close", "expiry", "overage", "writeoff"})
 _CHANGED = {
     "duration_seconds": "duration",
     "rounded_seconds": "counted time",
@@ -149,6 +160,20 @@ def _changes(details: Mapping[str, object] | None) -> str:
     return ", ".join(parts)
 
 
+def _inclusive(match: re.Match[str]) -> str:
+    """A period's days as people write them: its last day, not the day after it."""
+    last = date.fromisoformat(match.group(2)) - timedelta(days=1)
+    return f"{match.group(1)} to {last.isoformat()}"
+
+
+def _period_reason(reason: str) -> str:
+    """'allowance for 2026-12-01 to 2027-01-01' (the stored end is the next period's first day)
+    as 'allowance for 2026-12-01 to 2026-12-31'; the rollover setting in words."""
+    text = _PERIOD_DAYS.sub(_inclusive, reason)
+    text = _ROLLOVER.sub(lambda m: f" (rollover {m.group(1).replace('_', ' ')})", text)
+    return text[:1].upper() + text[1:]
+
+
 def _period_note(reason: str) -> str:
     match = _CLOSED_PERIOD.search(reason)
     return f"corrects {match.group(1)}, a closed period" if match else ""
@@ -164,6 +189,8 @@ def _explained(kind: str, reason: str, details: Mapping[str, object] | None, val
         text = valued
     elif kind in ("opening", "topup_credit"):
         text = ""
+    elif kind in _PERIOD_KINDS:
+        text = _period_reason(reason)
     else:
         text = _CLOSED_PERIOD.sub("", reason)
     return "; ".join(p for p in (text, note) if p)
@@ -181,9 +208,7 @@ def actor_words(actor: str) -> str:
         return "the API"
     if kind == "cli":
         return "the command line"
-    return {"sync": "Teamleader sync", "invoicing": "top-up invoicing", "periods": "period close"}.get(
-        actor, actor
-    )
+    return _ACTORS.get(actor, actor)
 
 
 def ledger_words(line: LedgerLineView, budget: BudgetRow) -> LineWords:

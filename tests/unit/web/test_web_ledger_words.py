@@ -122,6 +122,21 @@ def test_an_adjustment_names_what_changed_and_a_late_one_the_month_it_corrects()
 
 
 @pytest.mark.parametrize(
+    ("kind", "reason", "detail"),
+    [
+        ("period_grant", "allowance for 2026-12-01 to 2027-01-01", "Allowance for 2026-12-01 to 2026-12-31"),
+        (
+            "expiry",
+            "surplus of 2026-11-01 to 2026-12-01 expires (rollover: capped)",
+            "Surplus of 2026-11-01 to 2026-11-30 expires (rollover capped)",
+        ),
+    ],
+)
+def test_a_period_line_names_its_last_day(kind: str, reason: str, detail: str) -> None:
+    assert ledger_words(_line(kind, "1", description=reason), BUDGET).detail == detail
+
+
+@pytest.mark.parametrize(
     ("actor", "words"),
     [
         ("rule:invoiceable-time@v1", "automatic rule “invoiceable-time” (version 1)"),
