@@ -92,10 +92,10 @@ def take(base: str, out: Path, period: str) -> None:
             _shoot(page, f"{base}/", out / f"overview-{size}.png")
             for budget in BUDGETS:
                 _shoot(page, f"{base}/budgets/{budget}", out / f"budget-{budget}-{size}.png")
-            page.goto(f"{base}/budgets/{BUDGETS[0]}")
-            page.locator("table.ledger").scroll_into_view_if_needed()
-            page.evaluate("document.querySelector('table.ledger').closest('section').scrollIntoView()")
-            page.screenshot(path=str(out / f"budget-ledger-{size}.png"))
+            for budget in (BUDGETS[0], BUDGETS[2]):
+                page.goto(f"{base}/budgets/{budget}")
+                page.evaluate("document.querySelector('table.ledger').closest('section').scrollIntoView()")
+                page.screenshot(path=str(out / f"budget-ledger-{budget}-{size}.png"))
             page.goto(f"{base}/budgets/{BUDGETS[0]}")
             page.get_by_role("button", name="Subtract selected").click()
             page.locator("[data-hint]").scroll_into_view_if_needed()

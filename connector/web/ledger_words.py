@@ -231,9 +231,11 @@ class LedgerRow:
 
 
 def described_ledger(lines: Sequence[LedgerLineView], budget: BudgetRow) -> list[LedgerRow]:
-    """The ledger (given oldest first) newest first, each line with the balance after it."""
+    """The ledger newest first by the time each line shows (`at`; a period line is dated at its
+    boundary, which may be before lines recorded earlier), each with the balance after it in that
+    order, so the balance column reads down the When column; the newest is the settled balance."""
     rows, balance = [], Decimal(0)
-    for line in lines:
+    for line in sorted(lines, key=lambda ln: ln.at):
         balance += line.change
         rows.append(LedgerRow(line, ledger_words(line, budget), actor_words(line.actor), balance))
     return rows[::-1]

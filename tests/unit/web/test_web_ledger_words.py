@@ -149,11 +149,13 @@ def test_who_made_a_line_reads_as_a_colleague_says_it(actor: str, words: str) ->
     assert actor_words(actor) == words
 
 
-def test_the_ledger_runs_its_balance_and_lists_the_newest_first() -> None:
-    rows = described_ledger([_line("opening", "1000"), _line("subtraction", "-45")], BUDGET)
+def test_the_ledger_runs_its_balance_down_the_when_column_newest_first() -> None:
+    grant = _line("period_grant", "500", at=datetime(2026, 10, 31, 23, tzinfo=UTC))
+    rows = described_ledger([_line("opening", "1000"), _line("subtraction", "-45"), grant], BUDGET)
     assert [(r.words.title, r.balance) for r in rows] == [
-        ("Time subtracted", Decimal("955")),
-        ("Opening credit", Decimal("1000")),
+        ("Time subtracted", Decimal("1455")),
+        ("Opening credit", Decimal("1500")),
+        ("Period renewal", Decimal("500")),
     ]
 
 
