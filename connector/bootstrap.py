@@ -19,6 +19,7 @@ from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.budgets.periods import PeriodCloser
 from connector.budgets.sharding import default_workers
 from connector.budgets.web_adapter import BudgetsWebAdapter
+from connector.budgets.web_topups import BudgetsTopupDesk
 from connector.budgets.writeback import BalanceWriteback
 from connector.clock import SYSTEM_CLOCK, Clock
 from connector.invoicing import TopupReconciler, TopupWorker
@@ -79,6 +80,12 @@ class Container:
     def web_adapter(self) -> BudgetsWebAdapter:
         """The budgets service as the dashboard's read model and actions."""
         return BudgetsWebAdapter(self.budgets())
+
+    def topup_desk(self) -> BudgetsTopupDesk:
+        """The dashboard's top-ups page: the outbox, and `prepaid topups retry|cancel` behind buttons."""
+        return BudgetsTopupDesk(
+            self.engine, clock=self.clock.now, invoices=lambda: TeamleaderInvoices(self.teamleader())
+        )
 
     def topup_worker(self, name: str | None = None) -> TopupWorker:
         """The worker that turns planned top-ups into Teamleader invoices, exactly once."""
