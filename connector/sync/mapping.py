@@ -193,12 +193,6 @@ def map_time_entry(raw: Mapping[str, Any], now: datetime) -> Row:
     started_at = parse_datetime(raw.get("started_at"))
     started_on = raw.get("started_on")
     customer = customer_of_entry(raw)
-    if customer is not None:
-        found: tuple[str, str] | None = customer[:2]
-        source = customer[2]
-    else:
-        found = None
-        source = UNRESOLVED if subject.get("type") in LOOKUP_SUBJECTS and subject.get("id") else NO_CUSTOMER
     row = {
         **_base(raw, now),
         "user_id": _ref_id(raw.get("user")),
@@ -210,6 +204,9 @@ def map_time_entry(raw: Mapping[str, Any], now: datetime) -> Row:
         "description": raw.get("description"),
         "subject_type": subject.get("type"),
         "subject_id": subject.get("id"),
+        "customer_type": customer[0] if customer else None,
+        "customer_id": customer[1] if customer else None,
+        "customer_source": customer[2] if customer else None,
         "invoiceable": bool(raw.get("invoiceable")),
         "billing_type": billing.get("type"),
         "billing_invoice_id": _ref_id(billing.get("invoice")),
@@ -217,7 +214,10 @@ def map_time_entry(raw: Mapping[str, Any], now: datetime) -> Row:
         "hourly_rate_currency": rate.get("currency"),
         "locked": raw.get("locked"),
     }
-    return entry_with_customer(row, found, source)
+    if customer is not None:
+        return row
+    looked_up = subject.get("type") in LOOKUP_SUBJECTS and subject.get("id")
+    return entry_with_customer(row, None, UNRESOLVED if looked_up else NO_CUSTOMER)
 
 
 MAPPERS: dict[str, Callable[[Mapping[str, Any], datetime], Row]] = {
