@@ -26,6 +26,7 @@ from connector.billing import (
     ValuationSettings,
 )
 from connector.bootstrap import Container
+from connector.sync.inbox import record_event
 from connector.teamleader.operations import MAX_ATTEMPTS
 
 
@@ -94,3 +95,26 @@ def test_entries_on_tasks_survive_a_503_outage_and_are_linked_and_counted_after_
     counted = {r["entry"] for r in _listed(stack, tmp_path)}
     assert linked <= counted, "every linked entry is in its customer's budget"
     assert not (on_tasks - linked) & counted
+
+
+def test_a_task_moved_to_another_customer_moves_its_time_on_the_webhook(
+    start_sandbox: Any, connect_stack: Any
+) -> None:
+    sandbox = start_sandbox(entries=400, task_share=0.1)
+    stack: Container = connect_stack(sandbox)
+    stack.sync_engine().full()
+    state = control(sandbox, "GET", "state?entries=1")
+    tracked = {(e["subject"] or {}).get("id") for e in state["time_entries"]}
+    task = next(t for t in state["todos"] if t["customer"] and t["id"] in tracked)
+    entries = {e["id"] for e in state["time_entries"] if (e["subject"] or {}).get("id") == task["id"]}
+    other = next(c for c in state["companies"] if c["id"] != task["customer"]["id"])
+    control(sandbox, "POST", f"tasks/{task['id']}", {"customer": {"type": "company", "id": other["id"]}})
+    handed: list[str] = []
+    stack.entries_changed = handed.extend  # type: ignore[method-assign]
+    control(sandbox, "DELETE", "requests")
+    event = {"type": "task.updated", "subject": {"type": "task", "id": task["id"]}}
+    assert record_event(stack.engine, event, account_id=None, now=stack.clock.now())
+    stack.drain_inbox()
+    assert control(sandbox, "GET", "requests")["counts"] == {"tasks.list": 1}
+    assert_copy_equals_sandbox(stack.engine, sandbox)
+    assert sorted(handed) == sorted(entries)
