@@ -83,6 +83,10 @@ def test_entries_on_tasks_survive_a_503_outage_and_are_linked_and_counted_after_
     assert {r["state"] for r in unresolved} == {"unresolved"}
     assert all(r["subject"]["type"] == "todo" and r["budget"] is None for r in unresolved)
     assert not linked & {r["entry"] for r in _listed(stack, tmp_path)}
+    refused = run_cli(
+        stack.engine, tmp_path, "entries", "list", "--state", "unresolved", "--budget", "tasks-0"
+    )
+    assert refused.returncode != 0 and "drop --budget" in refused.stderr
 
     control(sandbox, "DELETE", "faults")
     control(sandbox, "DELETE", "requests")
