@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, literal_column, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.clock import Clock
@@ -39,11 +39,16 @@ from connector.sync.mapping import (
 )
 from connector.sync.source import TeamleaderSource
 
-__all__ = ["CustomerResolver", "Settled", "count_unresolved"]
+__all__ = ["CustomerResolver", "Settled", "count_unresolved", "is_unresolved"]
 
 _RELINKABLE = (UNRESOLVED, LOOKED_UP, NO_CUSTOMER)
 _STALE = datetime(1970, 1, 1, tzinfo=UTC)
 _CHUNK = 400
+
+
+def is_unresolved() -> ColumnElement[bool]:
+    """`customer_source = 'unresolved'` written literally, so SQLite uses the partial index on it."""
+    return time_entry.c.customer_source == literal_column(f"'{UNRESOLVED}'")
 
 
 @dataclass
@@ -107,7 +112,9 @@ class CustomerResolver:
             moved = {k for k, link in answers.links.items() if previous.get(k) != link}
             moved |= _follow_projects(conn, {i for k, i in moved if k == "project"}, answers.links, now)
             final = {**cached, **answers.links}
-            changed = _relink_entries(conn, (pending | moved) & final.keys(), final)
+            changed = _relink_entries(conn, pending & final.keys(), final, is_unresolved())
+            relinkable = time_entry.c.customer_source.in_(_RELINKABLE)
+            changed += _relink_entries(conn, (moved - pending) & final.keys(), final, relinkable)
             left = count_unresolved(conn)
         return Settled(changed, len(ask), self._source.api_calls - calls_before, left)
 
@@ -135,8 +142,8 @@ class CustomerResolver:
 
 def count_unresolved(conn: Connection) -> int:
     """Live time entries whose customer lookup failed or has not happened yet (the next sync retries)."""
-    query = select(func.count()).where(
-        time_entry.c.customer_source == UNRESOLVED, time_entry.c.deleted_at.is_(None)
+    query = (
+        select(func.count()).select_from(time_entry).where(is_unresolved(), time_entry.c.deleted_at.is_(None))
     )
     return int(conn.execute(query).scalar_one())
 
@@ -177,7 +184,7 @@ def _pending_subjects(conn: Connection, only: set[Key] | None) -> set[Key]:
     query = (
         select(time_entry.c.subject_type, time_entry.c.subject_id)
         .where(
-            time_entry.c.customer_source == UNRESOLVED,
+            is_unresolved(),
             time_entry.c.deleted_at.is_(None),
             time_entry.c.subject_type.in_(LOOKUP_SUBJECTS),
             time_entry.c.subject_id.is_not(None),
@@ -267,8 +274,14 @@ def _follow_projects(conn: Connection, projects: set[str], links: dict[Key, Link
     return set(followed)
 
 
-def _relink_entries(conn: Connection, keys: set[Key], links: Mapping[Key, Link]) -> list[str]:
-    """Set the customer of the live, looked-up entries on `keys` where it differs; their ids."""
+def _relink_entries(
+    conn: Connection, keys: set[Key], links: Mapping[Key, Link], which: ColumnElement[bool]
+) -> list[str]:
+    """Set the customer of the live entries on `keys` matching `which` where it differs; their ids.
+
+    Entries waiting for a customer are found through the partial index; those of a subject whose
+    link moved (rare: a webhook or an old link that changed) by a scan.
+    """
     changed: list[str] = []
     for chunk in _chunks(keys):
         rows = conn.execute(
@@ -283,7 +296,7 @@ def _relink_entries(conn: Connection, keys: set[Key], links: Mapping[Key, Link])
                 time_entry.c.customer_source,
             ).where(
                 tuple_(time_entry.c.subject_type, time_entry.c.subject_id).in_(chunk),
-                time_entry.c.customer_source.in_(_RELINKABLE),
+                which,
                 time_entry.c.deleted_at.is_(None),
             )
         ).all()

@@ -13,8 +13,7 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from connector.storage.tables.sync import time_entry, tl_user, work_type
-from connector.sync.customers import count_unresolved
-from connector.sync.mapping import UNRESOLVED
+from connector.sync.customers import count_unresolved, is_unresolved
 
 __all__ = ["UnresolvedEntry", "count_unresolved", "unresolved_entries"]
 
@@ -56,7 +55,7 @@ def unresolved_entries(conn: Connection, *, limit: int) -> list[UnresolvedEntry]
                 work_type, work_type.c.id == time_entry.c.work_type_id
             )
         )
-        .where(time_entry.c.customer_source == UNRESOLVED, time_entry.c.deleted_at.is_(None))
+        .where(is_unresolved(), time_entry.c.deleted_at.is_(None))
         .order_by(time_entry.c.started_on.desc(), time_entry.c.id)
         .limit(limit)
     )

@@ -119,8 +119,14 @@ time_entry = _copied(
 )
 Index("ix_time_entry_customer", time_entry.c.customer_type, time_entry.c.customer_id, time_entry.c.started_on)
 Index("ix_time_entry_started_on", time_entry.c.started_on)
-Index("ix_time_entry_subject", time_entry.c.subject_type, time_entry.c.subject_id)
-Index("ix_time_entry_customer_source", time_entry.c.customer_source)
+# Partial: only the entries waiting for their customer, so the index costs a first sync nothing.
+Index(
+    "ix_time_entry_unresolved",
+    time_entry.c.subject_type,
+    time_entry.c.subject_id,
+    sqlite_where=time_entry.c.customer_source == "unresolved",
+    postgresql_where=time_entry.c.customer_source == "unresolved",
+)
 
 # The customer of a task (`todo`), ticket or milestone, as Teamleader last answered it: a null
 # customer is a definitive answer (no customer, or the subject is gone), never a failed lookup.
