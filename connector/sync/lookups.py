@@ -1,7 +1,9 @@
 """Asking Teamleader who the customer of a task, ticket, milestone or project is: batched, bounded.
 
 Tasks, tickets and milestones are asked with one `.list` call per 100 ids (`filter.ids`, as the
-spec allows); an id missing from the answer is gone. Legacy projects have no `filter.ids`, so a
+spec allows); an id missing from the answer is gone, unless the answer holds ids we did not ask
+for (the filter was ignored, as Teamleader does with filters it does not know): then nothing in it
+is definitive. Legacy projects have no `filter.ids`, so a
 project is asked with `projects.info` (a 404 means gone); there are few of them and their answers
 are cached like the others.
 
@@ -108,6 +110,10 @@ class SubjectLookups:
                 answers.unresolved |= {(kind, i) for i in ids[start:]}
                 return answers
             found = {str(r.get("id")): r for r in rows if isinstance(r, Mapping)}
+            if found.keys() - set(chunk):
+                _log.warning("sync.lookup_filter_ignored", operation=operation, asked=len(chunk))
+                answers.unresolved |= {(kind, i) for i in ids[start:]}
+                return answers
             for subject_id in chunk:
                 answers.links[(kind, subject_id)] = (
                     link(found[subject_id]) if subject_id in found else Link(None)

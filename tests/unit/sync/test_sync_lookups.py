@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from support.clock import PinnedClock
 from support.fake_source import FakeSource
@@ -97,3 +99,21 @@ def test_a_looked_up_customer_is_part_of_the_hash() -> None:
         entry_with_customer(row, None, "none")["content_hash"],
     }
     assert len(hashes) == 4
+
+
+def test_an_answer_that_ignored_the_ids_filter_is_not_taken_for_deletions() -> None:
+    clock, source = PinnedClock(), FakeSource()
+    source.task("asked", ACME)
+    source.task("other", ACME)
+    ignoring = source.call
+
+    def unfiltered(
+        endpoint: str, body: dict[str, Any] | None = None, *, deadline: float | None = None
+    ) -> Any:
+        ignoring(endpoint, body, deadline=deadline)
+        return {"data": [source.records[("todo", "other")]]}
+
+    source.call = unfiltered  # type: ignore[method-assign]
+    answers = SubjectLookups(source).direct({("todo", "asked")}, LookupDeadline(clock, 60))
+    assert answers.links == {}
+    assert answers.unresolved == {("todo", "asked")}
