@@ -136,6 +136,8 @@ class Container:
             window_days=self.settings.sync_window_days,
             on_entries_changed=self.entries_changed,
             clock=self.clock,
+            lookup_seconds=self.settings.customer_lookup_seconds,
+            link_max_age=timedelta(hours=self.settings.customer_link_max_age_hours),
         )
 
     def inbox(self) -> InboxProcessor:
@@ -145,7 +147,9 @@ class Container:
             self.engine,
             self.teamleader(),
             on_entries_changed=self.entries_changed,
-            clock=self.clock.now,
+            clock=self.clock,
+            lookup_seconds=self.settings.customer_lookup_seconds,
+            link_max_age=timedelta(hours=self.settings.customer_link_max_age_hours),
             handlers={
                 "invoice": reconciler.handle_invoice_events,
                 "creditNote": reconciler.handle_credit_note_events,

@@ -41,6 +41,7 @@ from connector.budgets.topup_hold import TopupHold
 from connector.storage.tables.budgets import CREDITING, ledger_line
 from connector.storage.tables.invoicing import OPEN_TOPUP_STATUSES, topup
 from connector.storage.tables.sync import sync_checkpoint
+from connector.sync.unresolved import count_unresolved
 from connector.web.ports import ChoiceRefused, UnknownBudget, UnknownEntries
 from connector.web.views import (
     BudgetDetail,
@@ -210,6 +211,10 @@ class BudgetsWebAdapter:
     def overview(self) -> Sequence[BudgetRow]:
         with self._service.engine.connect() as conn:
             return self._rows(conn, None, active_only=True)
+
+    def unresolved_entries(self) -> int:
+        with self._service.engine.connect() as conn:
+            return count_unresolved(conn)
 
     def _entry_view(self, b: Budget, r: EntryRow) -> EntryView:
         currency = b.unit.currency

@@ -29,12 +29,14 @@ from connector.cli.context import get_container
 from connector.cli.output import console, err_console, measure_json, money_json, print_json, print_table
 from connector.errors import UserInputError
 from connector.storage.tables.budgets import budget
+from connector.sync.mapping import UNRESOLVED
+from connector.sync.unresolved import UnresolvedEntry, unresolved_entries
 
 __all__ = ["app", "register"]
 
 app = typer.Typer(help="Time entries and their state in each budget.", no_args_is_help=True)
 
-_STATES = ("pending", "subtracted", "excluded", INVOICED)
+_STATES = ("pending", "subtracted", "excluded", INVOICED, UNRESOLVED)
 
 
 def _money(r: EntryRow, currency: str) -> str:
@@ -73,7 +75,10 @@ def list_entries(
     budget_id: str | None = typer.Option(None, "--budget", help="Only this budget's entries."),
     customer: str | None = typer.Option(None, "--customer", help="company:<id> or contact:<id>."),
     state: str | None = typer.Option(
-        None, "--state", help="pending, subtracted, excluded or invoiced (Teamleader invoiced it: read-only)."
+        None,
+        "--state",
+        help="pending, subtracted, excluded, invoiced (Teamleader invoiced it: read-only) or unresolved "
+        "(its customer lookup failed: in no budget yet, the next sync retries it).",
     ),
     flagged: bool = typer.Option(
         False, "--flagged", help="Only subtracted entries Teamleader settled another way."
@@ -85,6 +90,9 @@ def list_entries(
     itself are listed as invoiced (read-only: never subtracted), with the invoice when known."""
     if state is not None and state not in _STATES:
         raise UserInputError(f"--state {state!r}: use one of {', '.join(_STATES)}")
+    if state == UNRESOLVED:
+        _list_unresolved(budget_id is not None or customer is not None or flagged, limit, as_json)
+        return
     who = None
     if customer is not None:
         kind, _, ident = customer.partition(":")
@@ -122,6 +130,60 @@ def list_entries(
         ],
         ids=["budget", "entry", "day"],
     )
+
+
+def _list_unresolved(filtered: bool, limit: int, as_json: bool) -> None:
+    """Entries whose customer is not known yet; they belong to no budget or customer, hence no filter."""
+    if filtered:
+        raise UserInputError(
+            "--state unresolved lists entries whose customer is not known yet, so they are in no budget "
+            "and have no customer or flag: drop --budget, --customer and --flagged"
+        )
+    with get_container().engine.connect() as conn:
+        rows = unresolved_entries(conn, limit=limit)
+    if as_json:
+        print_json([_unresolved_json(r) for r in rows])
+        return
+    print_table(
+        "Time entries without a customer yet (the next sync retries the lookup)",
+        ["entry", "day", "state", "person", "work type", "hours", "subject", "description"],
+        [
+            (
+                r.entry_id,
+                r.day,
+                UNRESOLVED,
+                r.person,
+                r.work_type,
+                f"{r.duration_seconds / 3600:.2f}",
+                f"{r.subject_type}:{r.subject_id}",
+                r.description[:50],
+            )
+            for r in rows
+        ],
+    )
+
+
+def _unresolved_json(r: UnresolvedEntry) -> dict[str, Any]:
+    """The keys of a listed entry (no budget, value or flags yet), plus the subject being looked up."""
+    return {
+        "budget": None,
+        "entry": r.entry_id,
+        "state": UNRESOLVED,
+        "day": r.day,
+        "person": r.person,
+        "work_type": r.work_type,
+        "description": r.description,
+        "duration_seconds": r.duration_seconds,
+        "rounded_seconds": None,
+        "rate": None,
+        "amount": None,
+        "needs_rate": False,
+        "flags": [],
+        "note": "its customer lookup failed; the next sync retries it",
+        "teamleader_billing_type": r.billing_type,
+        "teamleader_invoice_id": r.invoice_id,
+        "subject": {"type": r.subject_type, "id": r.subject_id},
+    }
 
 
 def _choose(

@@ -67,6 +67,7 @@ def overview(
         order=order,
         below=sum(1 for r in rows if r.below_threshold and not r.negative),
         negative=sum(1 for r in rows if r.negative),
+        unresolved=ctx.read_model.unresolved_entries(),
     )
 
 

@@ -87,6 +87,10 @@ class DashboardReadModel(Protocol):
         """Every active budget, in any order (the page sorts)."""
         ...
 
+    def unresolved_entries(self) -> int:
+        """Time entries whose customer lookup failed: in no budget until the next sync retries them."""
+        ...
+
     def budget_page(self, budget_id: str) -> BudgetDetail: ...
 
     def entries(self, budget_id: str, state: EntryState | None = None) -> Sequence[EntryView]:
