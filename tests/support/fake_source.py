@@ -59,9 +59,15 @@ class FakeSource:
         self.bodies: list[tuple[str, Any]] = []
         self.deadlines: list[float | None] = []
         self.calls_in_transaction = 0
+        self.completed: set[str] = set()
 
     def task(self, task_id: str, customer: tuple[str, str] | None) -> None:
         self.records[("todo", task_id)] = {"id": task_id, "customer": _ref(customer)}
+
+    def complete(self, task_id: str) -> None:
+        """Mark a task completed: `tasks.list` then shows it only when asked with `completed: true`
+        (one reading of the spec, which does not say what the filter's absence shows)."""
+        self.completed.add(task_id)
 
     def ticket(self, ticket_id: str, customer: tuple[str, str] | None) -> None:
         self.records[("ticket", ticket_id)] = {"id": ticket_id, "customer": _ref(customer)}
@@ -106,7 +112,11 @@ class FakeSource:
         if endpoint in _LISTS:
             kind, ids = _LISTS[endpoint], body["filter"]["ids"]
             assert len(ids) <= 100, "filter.ids takes at most 100 ids"
-            return {"data": [self.records[(kind, i)] for i in ids if (kind, i) in self.records]}
+            listed = [self.records[(kind, i)] for i in ids if (kind, i) in self.records]
+            if kind == "todo":
+                done = bool(body["filter"].get("completed"))
+                listed = [r for r in listed if (r["id"] in self.completed) == done]
+            return {"data": listed}
         if endpoint == "projects.info":
             found = self.records.get(("project", body["id"]))
             if found is None:

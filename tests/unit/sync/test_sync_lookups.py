@@ -117,3 +117,34 @@ def test_an_answer_that_ignored_the_ids_filter_is_not_taken_for_deletions() -> N
     answers = SubjectLookups(source).direct({("todo", "asked")}, LookupDeadline(clock, 60))
     assert answers.links == {}
     assert answers.unresolved == {("todo", "asked")}
+
+
+def test_a_completed_task_hidden_by_the_list_is_asked_again_before_it_counts_as_gone() -> None:
+    clock, source = PinnedClock(), FakeSource()
+    keys = _tasks(source, 3)
+    done = sorted(keys)[0]
+    source.complete(done[1])
+    answers = SubjectLookups(source).direct(keys | {("todo", "deleted")}, LookupDeadline(clock, 60))
+    assert source.calls["tasks.list"] == 2
+    assert answers.links[done] == Link(ACME)
+    assert answers.links[("todo", "deleted")] == Link(None)
+    assert answers.unresolved == set()
+
+
+def test_a_failing_second_ask_for_completed_tasks_leaves_the_missing_ones_unresolved() -> None:
+    clock, source = PinnedClock(), FakeSource()
+    keys = _tasks(source, 2)
+    hidden = sorted(keys)[0]
+    source.complete(hidden[1])
+    lookups = SubjectLookups(source)
+    original = source.call
+
+    def fail_second(endpoint: str, body: Any = None, *, deadline: float | None = None) -> Any:
+        if body and body.get("filter", {}).get("completed"):
+            source.failing.add(endpoint)
+        return original(endpoint, body, deadline=deadline)
+
+    source.call = fail_second  # type: ignore[method-assign]
+    answers = lookups.direct(keys, LookupDeadline(clock, 60))
+    assert answers.unresolved == {hidden}
+    assert answers.links == {k: Link(ACME) for k in keys - {hidden}}
