@@ -102,8 +102,9 @@ def test_no_customer_and_a_gone_task_are_cached_and_not_asked_again(engine: Engi
     assert world.customers()["b"] == (None, None, "none")
     assert world.links() == {("todo", "lonely"): (None, None), ("todo", "deleted"): (None, None)}
     assert world.unresolved() == 0
+    assert world.source.calls["tasks.list"] == 2, "the missing task is asked once more as completed"
     world.sync.windowed()
-    assert world.source.calls["tasks.list"] == 1
+    assert world.source.calls["tasks.list"] == 2, "definitive answers are not asked again"
 
 
 def test_an_outage_caches_nothing_and_the_next_sync_links_entries_outside_its_window(engine: Engine) -> None:
