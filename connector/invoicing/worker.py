@@ -13,6 +13,18 @@ PostgreSQL, a session advisory lock that dies with the process), so two workers 
 same call. The credit is appended by the `CreditSink` in the transaction that marks the row
 credited. `checkpoint` is called with a name after each recovery point (see `CHECKPOINTS`), so
 tests can stop the worker at any point of the machine.
+
+Several top-ups are in flight at once (`concurrency`, PREPAID_TOPUP_CONCURRENCY), each in its
+own thread with its own lease, so one slow call holds one slot. The retry policy, as PRODUCT.md
+puts it, "automatic top-ups pause after repeated failures and say why":
+
+- a call Teamleader did not answer (timeout, dropped connection, 5xx, 429 past the client's own
+  waits) is retried: the top-up is let go with its next try after `backoff`, doubled after each
+  failed try up to `max_backoff`, and a write is looked up by its marker before it is resent;
+- after `max_attempts` tries of one step without an answer, or at once when Teamleader refused
+  the call (it would refuse the same call again), the top-up is held: state `failed`, with the
+  reason, until a person runs `prepaid topups retry ID` (or cancels it). The budget's views
+  report the hold (`connector.budgets.topup_hold`) and promise no top-up date meanwhile.
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,6 +66,7 @@ _log = get_logger(__name__)
 
 CHECKPOINTS = ("drafting", "draft-sent", "drafted", "booking", "book-sent", "booked", "credited")
 Checkpoint = Callable[[str], None]
+_MAX_DOUBLINGS = 20
 
 
 def is_refusal(error: TeamleaderError) -> bool:
@@ -81,9 +95,10 @@ class TopupWorker:
         notifier: Notifier | None = None,
         name: str | None = None,
         lease: timedelta = timedelta(minutes=5),
-        max_attempts: int = 5,
-        backoff: timedelta = timedelta(seconds=30),
-        max_backoff: timedelta = timedelta(hours=1),
+        max_attempts: int = 12,
+        backoff: timedelta = timedelta(seconds=15),
+        max_backoff: timedelta = timedelta(minutes=2),
+        concurrency: int = 8,
         clock: Now = SYSTEM_CLOCK.now,
         checkpoint: Checkpoint | None = None,
     ) -> None:
@@ -97,11 +112,14 @@ class TopupWorker:
         self._max_attempts = max_attempts
         self._backoff = backoff
         self._max_backoff = max_backoff
+        if concurrency < 1:
+            raise ValueError(f"a top-up worker needs at least one slot, not {concurrency}")
+        self._concurrency = concurrency
         self._clock = clock
         self._checkpoint = checkpoint or (lambda _name: None)
 
     def run_once(self, limit: int = 100) -> int:
-        """Drive every due top-up (up to `limit`); how many were driven.
+        """Drive every due top-up (up to `limit`), up to `concurrency` at once; how many were driven.
 
         On SQLite (one instance) the whole drain holds a lock file beside the database, so a second
         process never drives a top-up whose lease expired while its worker is still alive.
@@ -111,17 +129,48 @@ class TopupWorker:
             return self._drain(limit) if alone else 0
 
     def _drain(self, limit: int) -> int:
+        """Keep up to `concurrency` top-ups in flight: as soon as one lets go, claim the next.
+
+        An unexpected error (the database, a bug) stops the claiming; the top-ups in flight are
+        finished and the first error is raised, so the loop backs off as it does for any failure.
+        A slow or hanging Teamleader call then holds one slot, not the whole queue; a top-up whose
+        call failed is released with its next attempt planned (see `_postpone`), so waiting for a
+        retry holds no slot either. A top-up in flight is never claimed again by this worker
+        (`exclude`), so each is driven by one thread at a time.
+        """
         driven = 0
-        while driven < limit:
-            with self._engine.begin() as conn:
-                ids = outbox.claim_due(
-                    conn, owner=self.name, now=self._clock(), lease=self._lease, limit=min(10, limit - driven)
-                )
-            if not ids:
-                break
-            for topup_id in ids:
-                self.drive(topup_id)
-                driven += 1
+        errors: list[BaseException] = []
+        in_flight: dict[Future[Topup | None], str] = {}
+        with ThreadPoolExecutor(self._concurrency, thread_name_prefix=f"topup-{self.name}") as pool:
+            while True:
+                room = min(self._concurrency - len(in_flight), limit - driven - len(in_flight))
+                claimed: list[str] = []
+                if room > 0 and not errors:
+                    with self._engine.begin() as conn:
+                        claimed = outbox.claim_due(
+                            conn,
+                            owner=self.name,
+                            now=self._clock(),
+                            lease=self._lease,
+                            limit=room,
+                            exclude=set(in_flight.values()),
+                        )
+                for topup_id in claimed:
+                    in_flight[pool.submit(self.drive, topup_id)] = topup_id
+                if not in_flight:
+                    break
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    topup_id = in_flight.pop(future)
+                    driven += 1
+                    error = future.exception()
+                    if error is not None:
+                        _log.error(
+                            "topup.drive_failed", topup_id=topup_id, error=repr(error), worker=self.name
+                        )
+                        errors.append(error)
+        if errors:
+            raise errors[0]
         return driven
 
     def drive(self, topup_id: str) -> Topup | None:
@@ -207,7 +256,10 @@ class TopupWorker:
         if found is not None:
             return self._adopt(work, found)
         if work.topup.attempts >= self._max_attempts:
-            reason = f"no invoice after {work.topup.attempts} attempts; last error: {work.topup.last_error}"
+            reason = (
+                f"no answer from Teamleader after {work.topup.attempts} tries to draft the invoice; "
+                f"last error: {work.topup.last_error}"
+            )
             return self._fail(work, reason)
         again = self._move(work, TopupStatus.DRAFTING, attempts=work.topup.attempts + 1)
         return self._send_draft(again)
@@ -230,6 +282,7 @@ class TopupWorker:
             invoice_id=invoice_id,
             drafted_at=now,
             attempts=0,
+            last_error=None,
         )
         self._notifier.topup_created(
             budget.name, topup_money(topup, budget).format(), invoice_id, topup.marker
@@ -251,8 +304,17 @@ class TopupWorker:
                 drafted_at=work.topup.drafted_at or now,
                 booked_at=now,
                 attempts=0,
+                last_error=None,
             )
-        return self._move(work, TopupStatus.DRAFTED, detail, invoice_id=found.id, drafted_at=now, attempts=0)
+        return self._move(
+            work,
+            TopupStatus.DRAFTED,
+            detail,
+            invoice_id=found.id,
+            drafted_at=now,
+            attempts=0,
+            last_error=None,
+        )
 
     def _after_draft(self, work: _Work) -> _Work | None:
         """drafted -> booking when booking is configured and the veto window has passed."""
@@ -293,6 +355,7 @@ class TopupWorker:
             invoice_number=None if remote.is_draft else remote.invoice_number,
             booked_at=self._clock(),
             attempts=0,
+            last_error=None,
         )
         self._checkpoint("booked")
         return booked
@@ -325,7 +388,9 @@ class TopupWorker:
         return None
 
     def _postpone(self, work: _Work, error: TeamleaderError) -> _Work | None:
-        delay = min(self._backoff * 2 ** max(work.topup.attempts - 1, 0), self._max_backoff)
+        """Let go after a failed call; the next try comes after the back-off of this try."""
+        doublings = min(max(work.topup.attempts - 1, 0), _MAX_DOUBLINGS)
+        delay = min(self._backoff * 2**doublings, self._max_backoff)
         now = self._clock()
         _log.warning("topup.retry_later", topup_id=work.topup.id, error=str(error), retry_in=str(delay))
         with self._engine.begin() as conn:
@@ -337,7 +402,7 @@ class TopupWorker:
                 work.topup.status,
                 actor=self.name,
                 now=now,
-                detail=str(error),
+                detail=f"{error}; next try at {now + delay:%Y-%m-%d %H:%M:%S %Z}",
             )
         return None
 

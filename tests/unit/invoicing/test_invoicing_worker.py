@@ -214,7 +214,7 @@ def test_a_topup_fails_after_the_last_attempt_only_when_no_invoice_exists(
     with db.connect() as conn:
         row = load(conn, topup_id)
     assert row is not None and row.status is TopupStatus.FAILED
-    assert row.last_error is not None and "no invoice after 3 attempts" in row.last_error
+    assert row.last_error is not None and "no answer from Teamleader after 3 tries" in row.last_error
     assert api.invoices == {}
 
 
