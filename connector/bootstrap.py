@@ -96,6 +96,7 @@ class Container:
             max_attempts=settings.topup_max_attempts,
             backoff=timedelta(seconds=settings.topup_retry_seconds),
             max_backoff=timedelta(seconds=settings.topup_retry_max_seconds),
+            resend_after=timedelta(seconds=settings.topup_resend_after_seconds),
         )
 
     def write_back(self) -> int:

@@ -256,6 +256,15 @@ class Settings(BaseSettings):
         description="Longest wait between two tries of a top-up, however often it failed.",
         json_schema_extra=_example("120"),
     )
+    topup_resend_after_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="Seconds after sending an invoice draft whose answer never came before it may be "
+        "sent again, if no invoice carries its marker by then (Teamleader may still apply a call "
+        "whose answer timed out).",
+        json_schema_extra=_example("60"),
+    )
     topup_max_attempts: int = Field(
         12,
         ge=1,

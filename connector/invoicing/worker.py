@@ -20,7 +20,8 @@ puts it, "automatic top-ups pause after repeated failures and say why":
 
 - a call Teamleader did not answer (timeout, dropped connection, 5xx, 429 past the client's own
   waits) is retried: the top-up is let go with its next try after `backoff`, doubled after each
-  failed try up to `max_backoff`, and a write is looked up by its marker before it is resent;
+  failed try up to `max_backoff`, and a write is looked up by its marker before it is resent
+  (a draft not before `resend_after` since it was sent, so one Teamleader applies late is found);
 - after `max_attempts` tries of one step without an answer, or at once when Teamleader refused
   the call (it would refuse the same call again), the top-up is held: state `failed`, with the
   reason, until a person runs `prepaid topups retry ID` (or cancels it). The budget's views
@@ -99,6 +100,7 @@ class TopupWorker:
         backoff: timedelta = timedelta(seconds=15),
         max_backoff: timedelta = timedelta(minutes=2),
         concurrency: int = 8,
+        resend_after: timedelta = timedelta(seconds=60),
         clock: Now = SYSTEM_CLOCK.now,
         checkpoint: Checkpoint | None = None,
     ) -> None:
@@ -115,6 +117,7 @@ class TopupWorker:
         if concurrency < 1:
             raise ValueError(f"a top-up worker needs at least one slot, not {concurrency}")
         self._concurrency = concurrency
+        self._resend_after = resend_after
         self._clock = clock
         self._checkpoint = checkpoint or (lambda _name: None)
 
@@ -243,6 +246,7 @@ class TopupWorker:
             currency=budget.unit.currency,
             line_text=text,
             next_attempt_at=now,
+            draft_sent_at=now,
         )
         self._checkpoint("drafting")
         return self._send_draft(moved)
@@ -255,14 +259,37 @@ class TopupWorker:
             return self._postpone(work, error)
         if found is not None:
             return self._adopt(work, found)
+        sent = work.topup.draft_sent_at
+        if sent is not None and self._clock() < sent + self._resend_after:
+            return self._look_again(work, sent + self._resend_after)
         if work.topup.attempts >= self._max_attempts:
             reason = (
                 f"no answer from Teamleader after {work.topup.attempts} tries to draft the invoice; "
                 f"last error: {work.topup.last_error}"
             )
             return self._fail(work, reason)
-        again = self._move(work, TopupStatus.DRAFTING, attempts=work.topup.attempts + 1)
+        again = self._move(
+            work, TopupStatus.DRAFTING, attempts=work.topup.attempts + 1, draft_sent_at=self._clock()
+        )
         return self._send_draft(again)
+
+    def _look_again(self, work: _Work, at: datetime) -> _Work | None:
+        """No invoice carries the marker yet, but the last draft may still be in flight at
+        Teamleader (its answer timed out, not its work): look once more at `at` before resending."""
+        now = self._clock()
+        with self._engine.begin() as conn:
+            self._release(conn, work.topup, next_attempt_at=at)
+            outbox.record_event(
+                conn,
+                work.topup.id,
+                work.topup.status,
+                work.topup.status,
+                actor=self.name,
+                now=now,
+                detail=f"no invoice with marker {work.topup.marker} yet; looking again at {at:%H:%M:%S %Z} "
+                "before sending the draft again",
+            )
+        return None
 
     def _send_draft(self, work: _Work) -> _Work | None:
         topup, budget = work.topup, work.budget
@@ -271,7 +298,8 @@ class TopupWorker:
             invoice_id = self._api.draft_invoice(body)
         except TeamleaderError as error:
             if is_refusal(error):
-                return self._fail(work, f"Teamleader refused the draft: {error}")
+                # Refused, so certainly not applied: a retry need not wait for it to show up.
+                return self._fail(work, f"Teamleader refused the draft: {error}", draft_sent_at=None)
             return self._postpone(work, error)
         self._checkpoint("draft-sent")
         now = self._clock()
@@ -415,12 +443,13 @@ class TopupWorker:
         if result.rowcount != 1:
             raise outbox.Superseded(f"top-up {topup.id} was taken over by another worker")
 
-    def _fail(self, work: _Work, reason: str) -> _Work | None:
-        self._close(work.topup, TopupStatus.FAILED, reason)
+    def _fail(self, work: _Work, reason: str, **values: object) -> _Work | None:
+        """Hold the top-up for a person: the end of the retry policy."""
+        self._close(work.topup, TopupStatus.FAILED, reason, **values)
         self._notifier.topup_failed(work.budget.name, work.topup.id, reason)
         return None
 
-    def _close(self, topup: Topup, to: TopupStatus, reason: str) -> _Work | None:
+    def _close(self, topup: Topup, to: TopupStatus, reason: str, **values: object) -> _Work | None:
         _log.warning("topup.closed", topup_id=topup.id, status=to.value, reason=reason)
         with self._engine.begin() as conn:
             outbox.transition(
@@ -434,5 +463,6 @@ class TopupWorker:
                 last_error=reason[:2000],
                 lease_until=None,
                 next_attempt_at=None,
+                **values,
             )
         return None

@@ -69,7 +69,10 @@ def test_with_half_the_invoice_calls_timing_out_every_crossing_is_credited_once(
         )
     )
     worker: TopupWorker = stack.worker(
-        concurrency=8, backoff=timedelta(seconds=0.5), max_backoff=timedelta(seconds=2)
+        concurrency=8,
+        backoff=timedelta(seconds=0.5),
+        max_backoff=timedelta(seconds=2),
+        resend_after=timedelta(seconds=1),  # well past the injected latency, as 60 s is in production
     )
     loop = LoopWorker("topups", lambda: worker.run_once(limit=10_000), 0.2)
     looping.append(loop)
