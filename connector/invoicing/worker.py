@@ -59,6 +59,7 @@ from connector.teamleader.errors import (
     RateLimited,
     RequestFailed,
     TeamleaderError,
+    TransportFailed,
 )
 
 __all__ = ["CHECKPOINTS", "Checkpoint", "TopupWorker"]
@@ -75,6 +76,11 @@ def is_refusal(error: TeamleaderError) -> bool:
     if isinstance(error, RateLimited | MalformedResponse):
         return False
     return isinstance(error, RequestFailed) and 400 <= error.status < 500 and error.status != 401
+
+
+def never_sent(error: TeamleaderError) -> bool:
+    """The call never reached Teamleader (no connection, or a 429 it did not execute)."""
+    return isinstance(error, RateLimited) or (isinstance(error, TransportFailed) and not error.sent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +306,8 @@ class TopupWorker:
             if is_refusal(error):
                 # Refused, so certainly not applied: a retry need not wait for it to show up.
                 return self._fail(work, f"Teamleader refused the draft: {error}", draft_sent_at=None)
+            if never_sent(error):
+                return self._postpone(work, error, draft_sent_at=None)
             return self._postpone(work, error)
         self._checkpoint("draft-sent")
         now = self._clock()
@@ -415,14 +423,16 @@ class TopupWorker:
             self._release(conn, work.topup, next_attempt_at=until)
         return None
 
-    def _postpone(self, work: _Work, error: TeamleaderError) -> _Work | None:
+    def _postpone(self, work: _Work, error: TeamleaderError, **values: object) -> _Work | None:
         """Let go after a failed call; the next try comes after the back-off of this try."""
         doublings = min(max(work.topup.attempts - 1, 0), _MAX_DOUBLINGS)
         delay = min(self._backoff * 2**doublings, self._max_backoff)
         now = self._clock()
         _log.warning("topup.retry_later", topup_id=work.topup.id, error=str(error), retry_in=str(delay))
         with self._engine.begin() as conn:
-            self._release(conn, work.topup, next_attempt_at=now + delay, last_error=str(error)[:2000])
+            self._release(
+                conn, work.topup, next_attempt_at=now + delay, last_error=str(error)[:2000], **values
+            )
             outbox.record_event(
                 conn,
                 work.topup.id,

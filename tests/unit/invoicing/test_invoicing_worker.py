@@ -16,7 +16,15 @@ from support.clock import PinnedClock
 
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.budgets.reports import balance_rows
-from connector.invoicing import CHECKPOINTS, TopupStatus, TopupWorker, plan_topup
+from connector.budgets.topup_hold import topup_hold
+from connector.invoicing import (
+    CHECKPOINTS,
+    HoldState,
+    TopupStatus,
+    TopupWorker,
+    held_or_failed_topups,
+    plan_topup,
+)
 from connector.invoicing.outbox import load
 from connector.storage.tables.invoicing import topup_event
 
@@ -361,3 +369,31 @@ class SlowDrafts(FakeInvoices):
         with self._lock:
             self._in_flight -= 1
             return super().draft_invoice(body)
+
+
+def test_a_topup_waiting_to_retry_is_listed_as_retrying_and_holds_the_next_with_its_error(
+    db: Engine, clock: PinnedClock
+) -> None:
+    api = FakeInvoices()
+    api.fail("invoices.draft", "down")
+    topup_id = plan(db, clock)
+    work = worker(db, api, clock)
+    work.run_once()
+    b1 = make_budget("b1")
+    with db.connect() as conn:
+        [waiting] = held_or_failed_topups(conn)
+        hold = topup_hold(conn, b1, settled=0, now=clock())
+    assert (waiting.topup_id, waiting.state, waiting.command) == (
+        topup_id,
+        HoldState.RETRYING,
+        f"prepaid topups retry {topup_id}",
+    )
+    assert waiting.next_try_at == clock() + timedelta(seconds=10) and "connection refused" in waiting.reason
+    assert hold is not None and (hold.code, hold.topup_id) == ("open_topup", topup_id)
+    assert "its last try failed" in hold.detail and hold.command == f"prepaid topups retry {topup_id}"
+    clock.advance(seconds=10)
+    work.run_once()
+    with db.connect() as conn:
+        assert held_or_failed_topups(conn) == []
+        assert topup_hold(conn, b1, settled=200_000, now=clock()) is None
+    assert status(db, topup_id) is TopupStatus.CREDITED
