@@ -7,12 +7,13 @@ worker runs in the loop `prepaid serve` runs it in, with the product's settings.
 `--fault-seconds` (default 420, the measured window of issue 16) each `invoices.draft` and
 `invoices.book` hangs for `--latency` seconds (default 35, longer than any read timeout; the write
 is applied when the hang ends) with probability 0.35, or is applied and answered 500 with
-probability 0.23: half of them time out or fail after applying. Then the faults end. Printed:
+probability 0.23: half of them time out or fail after applying (`--timeouts-only`: half of them
+hang, none answers 500). Then the faults end. Printed:
 crossings credited while the faults lasted, the median and longest crossing-to-credit time, how
 long after the faults ended the last crossing was credited, invoices and credits (one each).
 `--before` runs with the settings of the one-at-a-time worker that issue 16 measured
 (concurrency 1, a 30 s timeout for invoice calls, 5 tries, back-off from 30 s up to an hour).
-Run: `.venv/bin/python bench/bench_topups.py [--before] [--count 100] [--fault-seconds 420]`.
+Run: `.venv/bin/python bench/bench_topups.py [--before] [--timeouts-only] [--count 100] [--fault-seconds 420]`.
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=35.0)
     parser.add_argument("--give-up-seconds", type=float, default=900.0, help="stop waiting after this")
     parser.add_argument("--before", action="store_true", help="the one-at-a-time worker's settings")
+    parser.add_argument("--timeouts-only", action="store_true", help="half the calls hang; none answers 500")
     args = parser.parse_args()
     process, url = _start_sandbox(args.count)
     try:
@@ -149,13 +151,16 @@ def main() -> None:
             container = _connect(url, Path(tmp), args.before)
             state = httpx.get(f"{url}/_sandbox/state?entries=0", timeout=60).json()
             budgets = _budgets(container, state, args.count)
+            hang = {
+                "kind": "latency",
+                "latency": args.latency,
+                "probability": 0.5 if args.timeouts_only else 0.35,
+            }
             faults = [
-                rule
+                {"endpoint": endpoint, **rule}
                 for endpoint in ("invoices.draft", "invoices.book")
-                for rule in (
-                    {"endpoint": endpoint, "kind": "latency", "latency": args.latency, "probability": 0.35},
-                    {"endpoint": endpoint, "kind": "applied_500", "probability": 0.23},
-                )
+                for rule in [hang]
+                + ([] if args.timeouts_only else [{"kind": "applied_500", "probability": 0.23}])
             ]
             httpx.post(f"{url}/_sandbox/faults", json={"rules": faults, "seed": 16}, timeout=5)
             worker = container.topup_worker("bench")
