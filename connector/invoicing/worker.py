@@ -14,8 +14,9 @@ same call. The credit is appended by the `CreditSink` in the transaction that ma
 credited. `checkpoint` is called with a name after each recovery point (see `CHECKPOINTS`), so
 tests can stop the worker at any point of the machine.
 
-Several top-ups are in flight at once (`concurrency`, PREPAID_TOPUP_CONCURRENCY), each in its
-own thread with its own lease, so one slow call holds one slot. The retry policy, as PRODUCT.md
+Several top-ups are in flight at once (`concurrency`, PREPAID_TOPUP_CONCURRENCY; see
+`connector.invoicing.slots`), each in its own thread with its own lease, so one slow call holds
+one slot. The retry policy, as PRODUCT.md
 puts it, "automatic top-ups pause after repeated failures and say why":
 
 - a call Teamleader did not answer (timeout, dropped connection, 5xx, 429 past the client's own
@@ -33,8 +34,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Collection
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +50,7 @@ from connector.invoicing.invoice import draft_body, find_by_marker, line_text, t
 from connector.invoicing.model import RemoteInvoice, Topup, TopupStatus
 from connector.invoicing.notify import Notifier
 from connector.invoicing.ports import BudgetLookup, CreditSink, InvoiceApi
+from connector.invoicing.slots import drive_in_slots
 from connector.logging import get_logger
 from connector.storage.locks import process_lock
 from connector.storage.tables.invoicing import topup as topup_table
@@ -138,49 +139,13 @@ class TopupWorker:
             return self._drain(limit) if alone else 0
 
     def _drain(self, limit: int) -> int:
-        """Keep up to `concurrency` top-ups in flight: as soon as one lets go, claim the next.
+        return drive_in_slots(self._claim, self.drive, slots=self._concurrency, limit=limit, name=self.name)
 
-        An unexpected error (the database, a bug) stops the claiming; the top-ups in flight are
-        finished and the first error is raised, so the loop backs off as it does for any failure.
-        A slow or hanging Teamleader call then holds one slot, not the whole queue; a top-up whose
-        call failed is released with its next attempt planned (see `_postpone`), so waiting for a
-        retry holds no slot either. A top-up in flight is never claimed again by this worker
-        (`exclude`), so each is driven by one thread at a time.
-        """
-        driven = 0
-        errors: list[BaseException] = []
-        in_flight: dict[Future[Topup | None], str] = {}
-        with ThreadPoolExecutor(self._concurrency, thread_name_prefix=f"topup-{self.name}") as pool:
-            while True:
-                room = min(self._concurrency - len(in_flight), limit - driven - len(in_flight))
-                claimed: list[str] = []
-                if room > 0 and not errors:
-                    with self._engine.begin() as conn:
-                        claimed = outbox.claim_due(
-                            conn,
-                            owner=self.name,
-                            now=self._clock(),
-                            lease=self._lease,
-                            limit=room,
-                            exclude=set(in_flight.values()),
-                        )
-                for topup_id in claimed:
-                    in_flight[pool.submit(self.drive, topup_id)] = topup_id
-                if not in_flight:
-                    break
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    topup_id = in_flight.pop(future)
-                    driven += 1
-                    error = future.exception()
-                    if error is not None:
-                        _log.error(
-                            "topup.drive_failed", topup_id=topup_id, error=repr(error), worker=self.name
-                        )
-                        errors.append(error)
-        if errors:
-            raise errors[0]
-        return driven
+    def _claim(self, room: int, in_flight: Collection[str]) -> list[str]:
+        with self._engine.begin() as conn:
+            return outbox.claim_due(
+                conn, owner=self.name, now=self._clock(), lease=self._lease, limit=room, exclude=in_flight
+            )
 
     def drive(self, topup_id: str) -> Topup | None:
         """Drive one top-up that this worker has claimed; its row when the worker let go.
