@@ -85,17 +85,26 @@ def list_command(
 @app.command("retry")
 def retry_command(
     topup_id: str = typer.Argument(..., help="The top-up's id (see `prepaid topups list`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the top-up as JSON."),
 ) -> None:
-    """Make a failed top-up resume where it failed (after the cause is fixed), or a waiting one due now."""
+    """Make a held (failed) top-up resume where it failed, with fresh tries, once its cause is
+    fixed; or make one waiting for its next try due now."""
     topup = _operator(with_client=False).retry(topup_id)
+    if as_json:
+        print_json(_as_dict(topup))
+        return
     console.print(f"top-up {topup.id} is {topup.status.value} and due now; the worker picks it up next.")
 
 
 @app.command("cancel")
 def cancel_command(
     topup_id: str = typer.Argument(..., help="The top-up's id (see `prepaid topups list`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the top-up as JSON."),
 ) -> None:
     """Cancel a top-up before its invoice is booked; its draft is deleted in Teamleader."""
     planned = _operator(with_client=False).get(topup_id).status is TopupStatus.PLANNED
     topup = _operator(with_client=not planned).cancel(topup_id)
+    if as_json:
+        print_json(_as_dict(topup))
+        return
     console.print(f"top-up {topup.id} cancelled; no invoice remains for it in Teamleader.")

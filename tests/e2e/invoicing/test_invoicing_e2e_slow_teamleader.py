@@ -139,8 +139,8 @@ def test_a_refused_draft_is_held_with_its_reason_and_retry_until_retried(topups:
     assert retry in page.topup_hold.detail and "Teamleader refused the draft" in page.topup_hold.detail
     assert page.forecast.topup_held is not None and page.forecast.next_topup_date is None
 
-    result = run_cli(stack.container.engine, tmp_path, "topups", "retry", topup.id)
-    assert result.returncode == 0, result.stderr
+    retried = _show(stack, tmp_path, "topups", "retry", topup.id, "--json")
+    assert (retried["id"], retried["status"]) == (topup.id, "drafting")
     stack.worker().run_once()
     with stack.container.engine.connect() as conn:
         [after] = list_topups(conn)
