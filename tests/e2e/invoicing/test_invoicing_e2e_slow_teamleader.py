@@ -57,7 +57,6 @@ def looping() -> Iterator[list[LoopWorker]]:
         loop.stop()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_with_half_the_invoice_calls_timing_out_every_crossing_is_credited_once(
     topups: Any, looping: list[LoopWorker]
 ) -> None:
