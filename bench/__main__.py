@@ -20,6 +20,7 @@ RUNS: dict[str, list[list[str]]] = {
     "ledger": [["bench_ledger.py"]],
     "web": [["bench_web.py"]],
     "whatif": [["bench_whatif.py"]],
+    "topups": [["bench_topups.py"], ["bench_topups.py", "--before"]],
 }
 
 

@@ -88,7 +88,9 @@ class Container:
         )
 
     def topup_worker(self, name: str | None = None) -> TopupWorker:
-        """The worker that turns planned top-ups into Teamleader invoices, exactly once."""
+        """The worker that turns planned top-ups into Teamleader invoices, exactly once, several at
+        once, retrying and holding them as the PREPAID_TOPUP_* settings say."""
+        settings = self.settings
         return TopupWorker(
             self.engine,
             TeamleaderInvoices(self.teamleader()),
@@ -97,6 +99,11 @@ class Container:
             notifier=self.notifier(),
             name=name,
             clock=self.clock.now,
+            concurrency=settings.topup_concurrency,
+            max_attempts=settings.topup_max_attempts,
+            backoff=timedelta(seconds=settings.topup_retry_seconds),
+            max_backoff=timedelta(seconds=settings.topup_retry_max_seconds),
+            resend_after=timedelta(seconds=settings.topup_resend_after_seconds),
         )
 
     def write_back(self) -> int:
@@ -200,7 +207,11 @@ def bootstrap(
         register_secret(settings.teamleader_client_secret.get_secret_value())
     if settings.secret_key is not None:
         register_secret(settings.secret_key.get_secret_value())
-    engine = create_db_engine(settings.resolved_database_url)
+    url = settings.resolved_database_url
+    # On PostgreSQL each top-up in flight holds a connection for its advisory lock beside the one
+    # its transactions use: the pool grows with PREPAID_TOPUP_CONCURRENCY.
+    pool = {"max_overflow": 10 + 2 * settings.topup_concurrency} if url.startswith("postgresql") else {}
+    engine = create_db_engine(url, **pool)
     if migrate:
         upgrade(engine)
     return Container(settings=settings, engine=engine, clock=clock)

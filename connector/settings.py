@@ -242,6 +242,54 @@ class Settings(BaseSettings):
         "update call per customer.",
         json_schema_extra=_example("10"),
     )
+    topup_concurrency: int = Field(
+        8,
+        ge=1,
+        le=32,
+        description="Top-ups that one instance drives at once, so one slow Teamleader call does not "
+        "hold the others.",
+        json_schema_extra=_example("8"),
+    )
+    topup_call_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="Seconds to wait for Teamleader's answer to one invoice call (draft, book, info, "
+        "list) before its outcome counts as unknown; the invoice is then looked up by its marker.",
+        json_schema_extra=_example("10"),
+    )
+    topup_retry_seconds: float = Field(
+        15.0,
+        ge=0,
+        le=3600,
+        description="Wait before retrying a top-up whose Teamleader call failed or timed out; doubled "
+        "after each failed try. Keep it above PREPAID_TOPUP_CALL_TIMEOUT_SECONDS.",
+        json_schema_extra=_example("15"),
+    )
+    topup_retry_max_seconds: float = Field(
+        120.0,
+        ge=0,
+        le=86400,
+        description="Longest wait between two tries of a top-up, however often it failed.",
+        json_schema_extra=_example("120"),
+    )
+    topup_resend_after_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="Seconds after sending an invoice draft whose answer never came before it may be "
+        "sent again, if no invoice carries its marker by then (Teamleader may still apply a call "
+        "whose answer timed out).",
+        json_schema_extra=_example("60"),
+    )
+    topup_max_attempts: int = Field(
+        12,
+        ge=1,
+        le=1000,
+        description="Tries of one step of a top-up (draft, book) without an answer from Teamleader "
+        "before it is held for a person (`prepaid topups retry ID`).",
+        json_schema_extra=_example("12"),
+    )
 
     @field_validator("schedule_sync", "schedule_full_sync", "schedule_token_refresh", "schedule_period_close")
     @classmethod

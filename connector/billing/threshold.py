@@ -69,6 +69,7 @@ class TopUpBlocked(StrEnum):
     MONTHLY_CAP = "the monthly cap on automatic top-ups would be exceeded"
     NEAR_END = "the budget ends within the no-top-up horizon"
     PAUSED = "automatic top-ups are paused after repeated failures"
+    FAILED = "the last top-up failed and waits for a person to retry or cancel it"
 
 
 def topup_blocked(

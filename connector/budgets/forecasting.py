@@ -8,7 +8,8 @@ cap, counting what was already invoiced this month). A top-up that would leave t
 its threshold ends the projection for that budget, since no new crossing would follow it.
 
 A guardrail holding the budget's top-ups now (`connector.budgets.topup_hold`: an open top-up,
-paused after failures, the monthly cap, the end near) withdraws the forecast's next top-up and
+paused after failures, the monthly cap, the end near), or a failed top-up that waits for a person
+(`prepaid topups retry ID`), withdraws the forecast's next top-up and
 empties its projection, so no view promises a top-up that the worker would refuse; the forecast
 names the hold instead. Nothing is written: these are reads and arithmetic.
 """

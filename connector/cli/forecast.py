@@ -29,18 +29,25 @@ from connector.errors import UserInputError
 __all__ = ["forecast", "hold_json", "what_if"]
 
 
-def hold_json(hold: TopupHold | None) -> dict[str, str] | None:
-    """A hold as `--json` prints it: `code` for scripts, `reason` and `detail` for people."""
+def hold_json(hold: TopupHold | None) -> dict[str, str | None] | None:
+    """A hold as `--json` prints it: `code` for scripts, `reason` and `detail` for people, and
+    the top-up and command that lift it (`topup_id`, `retry_command`; null when none does)."""
     if hold is None:
         return None
-    return {"code": hold.code, "reason": hold.reason.value, "detail": hold.detail}
+    return {
+        "code": hold.code,
+        "reason": hold.reason.value,
+        "detail": hold.detail,
+        "topup_id": hold.topup_id,
+        "retry_command": hold.command,
+    }
 
 
 def _next_topup_text(f: BudgetForecast) -> str:
     """The table's next top-up: its date, why none is coming, or nothing (no burn, none owed)."""
     held = f.topup_held
     if held is not None:
-        return f"held: {held.reason.value}"
+        return f"held: {held.reason.value}" + (f" (`{held.command}`)" if held.command else "")
     if f.budget.replenish.mode is not ReplenishMode.AUTO:
         return "none (one-off: warn only)"
     return str(f.forecast.next_topup_date or "")

@@ -93,7 +93,8 @@ def retry_command(
     topup_id: str = typer.Argument(..., help="The top-up's id (see `prepaid topups list`)."),
     as_json: bool = typer.Option(False, "--json", help="Print the top-up as JSON (as `topups list` does)."),
 ) -> None:
-    """Make a failed top-up resume where it failed (after the cause is fixed), or a waiting one due now."""
+    """Make a held (failed) top-up resume where it failed, with fresh tries, once its cause is
+    fixed; or make one waiting for its next try due now."""
     topup = _operator(with_client=False).retry(topup_id)
     if as_json:
         print_json(_as_dict(topup))

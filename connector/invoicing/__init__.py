@@ -24,6 +24,8 @@ Contract with the ledger service (stable; change it only together with the ledge
 The worker (`TopupWorker.run_once`) drains due top-ups; `TopupReconciler` holds the inbox handlers
 (`handle_invoice_events` for "invoice", `handle_credit_note_events` for "creditNote") and the
 fallback `poll_open_topups`. `TopupOperator` is what `prepaid topups list|retry|cancel` runs.
+`held_or_failed_topups` is the one read of "top-ups held or failed, with the reason" for the
+overview, the top-ups page and scripts.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from connector.invoicing.errors import (
     TopupNotFound,
     TopupNotRetryable,
 )
+from connector.invoicing.holds import HeldTopup, HoldState, held_or_failed_topups, retry_command
 from connector.invoicing.model import OPEN_STATUSES, RemoteInvoice, Topup, TopupKind, TopupStatus
 from connector.invoicing.notify import Notification, NotificationKind, Notifier
 from connector.invoicing.operator import TopupOperator
@@ -49,6 +52,8 @@ __all__ = [
     "OPEN_STATUSES",
     "BudgetLookup",
     "CreditSink",
+    "HeldTopup",
+    "HoldState",
     "InvalidReplenishSettings",
     "InvoiceApi",
     "Notification",
@@ -67,7 +72,9 @@ __all__ = [
     "TopupStatus",
     "TopupWorker",
     "consecutive_failures",
+    "held_or_failed_topups",
     "invoiced_this_month",
     "plan_topup",
+    "retry_command",
     "validate_replenish",
 ]

@@ -71,6 +71,9 @@ class Topup:
     booked_at: datetime | None
     credited_at: datetime | None
     reversed_at: datetime | None
+    draft_sent_at: datetime | None = None
+    """When the last `invoices.draft` was sent: a draft whose answer never came is sent again only
+    once `resend_after` has passed since, so a late-applied one is found by its marker first."""
 
     @classmethod
     def from_row(cls, row: RowMapping) -> Topup:

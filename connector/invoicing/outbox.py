@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -131,11 +131,26 @@ def _claimable(owner: str, now: datetime) -> Any:
     )
 
 
-def claim_due(conn: Connection, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[str]:
-    """Take the lease on up to `limit` due top-ups; the ids this owner now holds."""
+def claim_due(
+    conn: Connection,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    exclude: Collection[str] = (),
+) -> list[str]:
+    """Take the lease on up to `limit` due top-ups; the ids this owner now holds.
+
+    `exclude` names the top-ups this owner is driving right now (in its other threads): a row it
+    already leases is claimable by it again, so the caller must leave those out or one top-up
+    would be driven twice at once.
+    """
     candidates = (
         select(topup.c.id).where(_claimable(owner, now)).order_by(topup.c.next_attempt_at).limit(limit)
     )
+    if exclude:
+        candidates = candidates.where(topup.c.id.not_in(list(exclude)))
     if conn.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     ids = list(conn.execute(candidates).scalars())

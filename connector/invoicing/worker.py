@@ -13,6 +13,20 @@ PostgreSQL, a session advisory lock that dies with the process), so two workers 
 same call. The credit is appended by the `CreditSink` in the transaction that marks the row
 credited. `checkpoint` is called with a name after each recovery point (see `CHECKPOINTS`), so
 tests can stop the worker at any point of the machine.
+
+Several top-ups are in flight at once (`concurrency`, PREPAID_TOPUP_CONCURRENCY; see
+`connector.invoicing.slots`), each in its own thread with its own lease, so one slow call holds
+one slot. The retry policy, as PRODUCT.md
+puts it, "automatic top-ups pause after repeated failures and say why":
+
+- a call Teamleader did not answer (timeout, dropped connection, 5xx, 429 past the client's own
+  waits) is retried: the top-up is let go with its next try after `backoff`, doubled after each
+  failed try up to `max_backoff`, and a write is looked up by its marker before it is resent
+  (a draft not before `resend_after` since it was sent, so one Teamleader applies late is found);
+- after `max_attempts` tries of one step without an answer, or at once when Teamleader refused
+  the call (it would refuse the same call again), the top-up is held: state `failed`, with the
+  reason, until a person runs `prepaid topups retry ID` (or cancels it). The budget's views
+  report the hold (`connector.budgets.topup_hold`) and promise no top-up date meanwhile.
 """
 
 from __future__ import annotations
@@ -20,7 +34,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +50,7 @@ from connector.invoicing.invoice import draft_body, find_by_marker, line_text, t
 from connector.invoicing.model import RemoteInvoice, Topup, TopupStatus
 from connector.invoicing.notify import Notifier
 from connector.invoicing.ports import BudgetLookup, CreditSink, InvoiceApi
+from connector.invoicing.slots import drive_in_slots
 from connector.logging import get_logger
 from connector.storage.locks import process_lock
 from connector.storage.tables.invoicing import topup as topup_table
@@ -45,6 +60,7 @@ from connector.teamleader.errors import (
     RateLimited,
     RequestFailed,
     TeamleaderError,
+    TransportFailed,
 )
 
 __all__ = ["CHECKPOINTS", "Checkpoint", "TopupWorker"]
@@ -53,6 +69,7 @@ _log = get_logger(__name__)
 
 CHECKPOINTS = ("drafting", "draft-sent", "drafted", "booking", "book-sent", "booked", "credited")
 Checkpoint = Callable[[str], None]
+_MAX_DOUBLINGS = 20
 
 
 def is_refusal(error: TeamleaderError) -> bool:
@@ -60,6 +77,11 @@ def is_refusal(error: TeamleaderError) -> bool:
     if isinstance(error, RateLimited | MalformedResponse):
         return False
     return isinstance(error, RequestFailed) and 400 <= error.status < 500 and error.status != 401
+
+
+def never_sent(error: TeamleaderError) -> bool:
+    """The call never reached Teamleader (no connection, or a 429 it did not execute)."""
+    return isinstance(error, RateLimited) or (isinstance(error, TransportFailed) and not error.sent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +103,11 @@ class TopupWorker:
         notifier: Notifier | None = None,
         name: str | None = None,
         lease: timedelta = timedelta(minutes=5),
-        max_attempts: int = 5,
-        backoff: timedelta = timedelta(seconds=30),
-        max_backoff: timedelta = timedelta(hours=1),
+        max_attempts: int = 12,
+        backoff: timedelta = timedelta(seconds=15),
+        max_backoff: timedelta = timedelta(minutes=2),
+        concurrency: int = 8,
+        resend_after: timedelta = timedelta(seconds=60),
         clock: Now = SYSTEM_CLOCK.now,
         checkpoint: Checkpoint | None = None,
     ) -> None:
@@ -97,11 +121,15 @@ class TopupWorker:
         self._max_attempts = max_attempts
         self._backoff = backoff
         self._max_backoff = max_backoff
+        if concurrency < 1:
+            raise ValueError(f"a top-up worker needs at least one slot, not {concurrency}")
+        self._concurrency = concurrency
+        self._resend_after = resend_after
         self._clock = clock
         self._checkpoint = checkpoint or (lambda _name: None)
 
     def run_once(self, limit: int = 100) -> int:
-        """Drive every due top-up (up to `limit`); how many were driven.
+        """Drive every due top-up (up to `limit`), up to `concurrency` at once; how many were driven.
 
         On SQLite (one instance) the whole drain holds a lock file beside the database, so a second
         process never drives a top-up whose lease expired while its worker is still alive.
@@ -111,18 +139,13 @@ class TopupWorker:
             return self._drain(limit) if alone else 0
 
     def _drain(self, limit: int) -> int:
-        driven = 0
-        while driven < limit:
-            with self._engine.begin() as conn:
-                ids = outbox.claim_due(
-                    conn, owner=self.name, now=self._clock(), lease=self._lease, limit=min(10, limit - driven)
-                )
-            if not ids:
-                break
-            for topup_id in ids:
-                self.drive(topup_id)
-                driven += 1
-        return driven
+        return drive_in_slots(self._claim, self.drive, slots=self._concurrency, limit=limit, name=self.name)
+
+    def _claim(self, room: int, in_flight: Collection[str]) -> list[str]:
+        with self._engine.begin() as conn:
+            return outbox.claim_due(
+                conn, owner=self.name, now=self._clock(), lease=self._lease, limit=room, exclude=in_flight
+            )
 
     def drive(self, topup_id: str) -> Topup | None:
         """Drive one top-up that this worker has claimed; its row when the worker let go.
@@ -194,6 +217,7 @@ class TopupWorker:
             currency=budget.unit.currency,
             line_text=text,
             next_attempt_at=now,
+            draft_sent_at=now,
         )
         self._checkpoint("drafting")
         return self._send_draft(moved)
@@ -206,11 +230,37 @@ class TopupWorker:
             return self._postpone(work, error)
         if found is not None:
             return self._adopt(work, found)
+        sent = work.topup.draft_sent_at
+        if sent is not None and self._clock() < sent + self._resend_after:
+            return self._look_again(work, sent + self._resend_after)
         if work.topup.attempts >= self._max_attempts:
-            reason = f"no invoice after {work.topup.attempts} attempts; last error: {work.topup.last_error}"
+            reason = (
+                f"no answer from Teamleader after {work.topup.attempts} tries to draft the invoice; "
+                f"last error: {work.topup.last_error}"
+            )
             return self._fail(work, reason)
-        again = self._move(work, TopupStatus.DRAFTING, attempts=work.topup.attempts + 1)
+        again = self._move(
+            work, TopupStatus.DRAFTING, attempts=work.topup.attempts + 1, draft_sent_at=self._clock()
+        )
         return self._send_draft(again)
+
+    def _look_again(self, work: _Work, at: datetime) -> _Work | None:
+        """No invoice carries the marker yet, but the last draft may still be in flight at
+        Teamleader (its answer timed out, not its work): look once more at `at` before resending."""
+        now = self._clock()
+        with self._engine.begin() as conn:
+            self._release(conn, work.topup, next_attempt_at=at)
+            outbox.record_event(
+                conn,
+                work.topup.id,
+                work.topup.status,
+                work.topup.status,
+                actor=self.name,
+                now=now,
+                detail=f"no invoice with marker {work.topup.marker} yet; looking again at {at:%H:%M:%S %Z} "
+                "before sending the draft again",
+            )
+        return None
 
     def _send_draft(self, work: _Work) -> _Work | None:
         topup, budget = work.topup, work.budget
@@ -219,7 +269,10 @@ class TopupWorker:
             invoice_id = self._api.draft_invoice(body)
         except TeamleaderError as error:
             if is_refusal(error):
-                return self._fail(work, f"Teamleader refused the draft: {error}")
+                # Refused, so certainly not applied: a retry need not wait for it to show up.
+                return self._fail(work, f"Teamleader refused the draft: {error}", draft_sent_at=None)
+            if never_sent(error):
+                return self._postpone(work, error, draft_sent_at=None)
             return self._postpone(work, error)
         self._checkpoint("draft-sent")
         now = self._clock()
@@ -230,6 +283,7 @@ class TopupWorker:
             invoice_id=invoice_id,
             drafted_at=now,
             attempts=0,
+            last_error=None,
         )
         self._notifier.topup_created(
             budget.name, topup_money(topup, budget).format(), invoice_id, topup.marker
@@ -251,8 +305,17 @@ class TopupWorker:
                 drafted_at=work.topup.drafted_at or now,
                 booked_at=now,
                 attempts=0,
+                last_error=None,
             )
-        return self._move(work, TopupStatus.DRAFTED, detail, invoice_id=found.id, drafted_at=now, attempts=0)
+        return self._move(
+            work,
+            TopupStatus.DRAFTED,
+            detail,
+            invoice_id=found.id,
+            drafted_at=now,
+            attempts=0,
+            last_error=None,
+        )
 
     def _after_draft(self, work: _Work) -> _Work | None:
         """drafted -> booking when booking is configured and the veto window has passed."""
@@ -293,6 +356,7 @@ class TopupWorker:
             invoice_number=None if remote.is_draft else remote.invoice_number,
             booked_at=self._clock(),
             attempts=0,
+            last_error=None,
         )
         self._checkpoint("booked")
         return booked
@@ -324,12 +388,16 @@ class TopupWorker:
             self._release(conn, work.topup, next_attempt_at=until)
         return None
 
-    def _postpone(self, work: _Work, error: TeamleaderError) -> _Work | None:
-        delay = min(self._backoff * 2 ** max(work.topup.attempts - 1, 0), self._max_backoff)
+    def _postpone(self, work: _Work, error: TeamleaderError, **values: object) -> _Work | None:
+        """Let go after a failed call; the next try comes after the back-off of this try."""
+        doublings = min(max(work.topup.attempts - 1, 0), _MAX_DOUBLINGS)
+        delay = min(self._backoff * 2**doublings, self._max_backoff)
         now = self._clock()
         _log.warning("topup.retry_later", topup_id=work.topup.id, error=str(error), retry_in=str(delay))
         with self._engine.begin() as conn:
-            self._release(conn, work.topup, next_attempt_at=now + delay, last_error=str(error)[:2000])
+            self._release(
+                conn, work.topup, next_attempt_at=now + delay, last_error=str(error)[:2000], **values
+            )
             outbox.record_event(
                 conn,
                 work.topup.id,
@@ -337,7 +405,7 @@ class TopupWorker:
                 work.topup.status,
                 actor=self.name,
                 now=now,
-                detail=str(error),
+                detail=f"{error}; next try at {now + delay:%Y-%m-%d %H:%M:%S %Z}",
             )
         return None
 
@@ -350,12 +418,13 @@ class TopupWorker:
         if result.rowcount != 1:
             raise outbox.Superseded(f"top-up {topup.id} was taken over by another worker")
 
-    def _fail(self, work: _Work, reason: str) -> _Work | None:
-        self._close(work.topup, TopupStatus.FAILED, reason)
+    def _fail(self, work: _Work, reason: str, **values: object) -> _Work | None:
+        """Hold the top-up for a person: the end of the retry policy."""
+        self._close(work.topup, TopupStatus.FAILED, reason, **values)
         self._notifier.topup_failed(work.budget.name, work.topup.id, reason)
         return None
 
-    def _close(self, topup: Topup, to: TopupStatus, reason: str) -> _Work | None:
+    def _close(self, topup: Topup, to: TopupStatus, reason: str, **values: object) -> _Work | None:
         _log.warning("topup.closed", topup_id=topup.id, status=to.value, reason=reason)
         with self._engine.begin() as conn:
             outbox.transition(
@@ -369,5 +438,6 @@ class TopupWorker:
                 last_error=reason[:2000],
                 lease_until=None,
                 next_attempt_at=None,
+                **values,
             )
         return None

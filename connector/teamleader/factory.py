@@ -17,6 +17,7 @@ from connector.clock import SYSTEM_CLOCK, Clock
 from connector.logging import register_secret
 from connector.settings import Settings
 from connector.storage.token_store import TokenStore
+from connector.teamleader.call_timeouts import invoice_timeouts
 from connector.teamleader.client import TeamleaderClient
 from connector.teamleader.oauth import TeamleaderOAuth
 from connector.teamleader.ratelimit import RateLimiter
@@ -44,7 +45,12 @@ def build_client(
         register_secret(settings.secret_key.get_secret_value())
     oauth = oauth or TeamleaderOAuth(settings, transport=auth_transport, clock=clock)
     tokens = AccessTokens(TokenStore.from_settings(settings, engine), oauth, clock)
-    http = httpx.Client(timeout=API_TIMEOUT, limits=_POOL, transport=api_transport)
+    http = httpx.Client(
+        timeout=API_TIMEOUT,
+        limits=_POOL,
+        transport=api_transport,
+        event_hooks={"request": [invoice_timeouts(settings.topup_call_timeout_seconds)]},
+    )
     transport = ApiTransport(
         api_url=settings.teamleader_api_url,
         api_version=settings.teamleader_api_version,

@@ -48,6 +48,7 @@ topup = Table(
     Column("booked_at", UTCDateTime),
     Column("credited_at", UTCDateTime),
     Column("reversed_at", UTCDateTime),
+    Column("draft_sent_at", UTCDateTime),
 )
 
 _open = topup.c.status.in_(OPEN_TOPUP_STATUSES)

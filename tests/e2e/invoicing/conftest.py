@@ -77,8 +77,13 @@ class TopupStack:
     reference: dict[str, str] = field(default_factory=dict)
 
     def worker(self, **options: Any) -> TopupWorker:
-        """A worker on the production ports and the short-timeout client; no backoff between tries."""
-        defaults: dict[str, Any] = {"backoff": timedelta(0), "max_attempts": 100}
+        """A worker on the production ports and the short-timeout client; no backoff between tries,
+        and a draft whose answer timed out is looked up and resent at once."""
+        defaults: dict[str, Any] = {
+            "backoff": timedelta(0),
+            "max_attempts": 100,
+            "resend_after": timedelta(0),
+        }
         return TopupWorker(
             self.container.engine,
             TeamleaderInvoices(self.client),

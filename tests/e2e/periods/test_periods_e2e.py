@@ -78,6 +78,7 @@ def _worker(stack: Container) -> TopupWorker:
         StoredBudgets(),
         LedgerCredits(),
         backoff=timedelta(0),
+        resend_after=timedelta(0),
         max_attempts=100,
     )
 

@@ -80,6 +80,7 @@ def test_two_workers_never_make_two_invoices_for_one_topup(db_url: str, engine: 
             name=f"w{n}",
             lease=timedelta(milliseconds=30),
             backoff=timedelta(0),
+            resend_after=timedelta(0),
             max_attempts=50,
             clock=clock,
         )

@@ -51,8 +51,12 @@ def test_list_retry_and_cancel_from_the_command_line(db: Engine, sqlite_url: str
     assert (row["id"], row["status"], row["amount_cents"]) == (topup_id, "planned", 123_456)
     assert row["marker"].startswith("PP-")
 
-    cancelled = _cli("cancel", str(topup_id), database_url=sqlite_url, tmp_path=tmp_path)
+    cancelled = _cli("cancel", str(topup_id), "--json", database_url=sqlite_url, tmp_path=tmp_path)
     assert cancelled.returncode == 0, cancelled.stderr
+    assert {k: json.loads(cancelled.stdout)[k] for k in ("id", "status")} == {
+        "id": topup_id,
+        "status": "cancelled",
+    }
     after = json.loads(
         _cli("list", "--json", "--status", "cancelled", database_url=sqlite_url, tmp_path=tmp_path).stdout
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,7 +16,15 @@ from support.clock import PinnedClock
 
 from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.budgets.reports import balance_rows
-from connector.invoicing import CHECKPOINTS, TopupStatus, TopupWorker, plan_topup
+from connector.budgets.topup_hold import topup_hold
+from connector.invoicing import (
+    CHECKPOINTS,
+    HoldState,
+    TopupStatus,
+    TopupWorker,
+    held_or_failed_topups,
+    plan_topup,
+)
 from connector.invoicing.outbox import load
 from connector.storage.tables.invoicing import topup_event
 
@@ -162,7 +173,7 @@ def test_a_doubtful_write_is_looked_up_before_it_is_sent_again(
     work.run_once()
     assert status(db, topup_id) in (TopupStatus.DRAFTING, TopupStatus.BOOKING)
     assert work.run_once() == 0, "a postponed top-up waits for its next attempt"
-    clock.advance(seconds=11)
+    clock.advance(seconds=61)
     work.run_once()
     assert status(db, topup_id) is TopupStatus.CREDITED
     assert len(api.invoices) == 1
@@ -214,7 +225,7 @@ def test_a_topup_fails_after_the_last_attempt_only_when_no_invoice_exists(
     with db.connect() as conn:
         row = load(conn, topup_id)
     assert row is not None and row.status is TopupStatus.FAILED
-    assert row.last_error is not None and "no invoice after 3 attempts" in row.last_error
+    assert row.last_error is not None and "no answer from Teamleader after 3 tries" in row.last_error
     assert api.invoices == {}
 
 
@@ -223,7 +234,7 @@ def test_an_unreachable_teamleader_postpones_with_growing_backoff(db: Engine, cl
     api.fail("invoices.draft", "lost")
     api.fail("invoices.list", "down", "down")
     topup_id = plan(db, clock)
-    work = worker(db, api, clock)
+    work = worker(db, api, clock, resend_after=timedelta(0))
     delays = []
     for _ in range(3):
         work.run_once()
@@ -298,3 +309,91 @@ def test_checkpoints_come_in_the_order_of_the_machine(db: Engine, clock: PinnedC
     plan(db, clock)
     worker(db, FakeInvoices(), clock, checkpoint=seen.append).run_once()
     assert tuple(seen) == CHECKPOINTS
+
+
+def test_a_draft_whose_answer_never_came_is_not_sent_again_before_teamleader_could_apply_it(
+    db: Engine, clock: PinnedClock
+) -> None:
+    """The answer timed out, not necessarily the work: Teamleader may apply the draft later. Until
+    `resend_after` has passed since it was sent, a marker lookup that finds nothing only plans
+    another look; an invoice that shows up meanwhile is adopted, never drafted twice."""
+    api = FakeInvoices()
+    api.fail("invoices.draft", "lost")
+    topup_id = plan(db, clock)
+    work = worker(db, api, clock, resend_after=timedelta(seconds=60))
+    work.run_once()
+    clock.advance(seconds=11)
+    work.run_once()
+    assert (status(db, topup_id), api.calls["invoices.draft"]) == (TopupStatus.DRAFTING, 1)
+    with db.connect() as conn:
+        marker = load(conn, topup_id).marker  # type: ignore[union-attr]
+    api.draft_invoice({"purchase_order_number": marker})  # the first draft, applied late
+    clock.advance(seconds=30)
+    assert work.run_once() == 0, "the next look is planned for when the minute is over"
+    clock.advance(seconds=20)
+    work.run_once()
+    assert status(db, topup_id) is TopupStatus.CREDITED
+    assert (len(api.invoices), api.calls["invoices.draft"]) == (1, 2)
+    assert_credited_once(db, topup_id)
+
+
+def test_several_topups_are_in_flight_at_once_and_each_is_driven_once(db: Engine, clock: PinnedClock) -> None:
+    """One slow call holds one slot: with four slots, four drafts wait at Teamleader together."""
+    store_budgets(db, *(make_budget(f"c{i}", customer_id=f"co-c{i}") for i in range(4)), clock=clock)
+    api = SlowDrafts(together=4)
+    ids = [plan(db, clock, budget_id=f"c{i}") for i in range(4)]
+    assert worker(db, api, clock, concurrency=4).run_once() == 4
+    assert {status(db, topup_id) for topup_id in ids} == {TopupStatus.CREDITED}
+    assert (api.most_at_once, len(api.invoices), api.calls["invoices.draft"]) == (4, 4, 4)
+    credits = sorted((c["source_key"], c["amount_cents"]) for c in ledger_credits(db))
+    assert credits == sorted((f"topup:{topup_id}", 200_000) for topup_id in ids)
+
+
+class SlowDrafts(FakeInvoices):
+    """Each draft waits until `together` drafts are in flight at once (bounded, so a worker that
+    drives one at a time fails the test instead of hanging), and counts the most seen."""
+
+    def __init__(self, together: int) -> None:
+        super().__init__()
+        self._barrier = threading.Barrier(together)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self.most_at_once = 0
+
+    def draft_invoice(self, body: Mapping[str, Any]) -> str:
+        with self._lock:
+            self._in_flight += 1
+            self.most_at_once = max(self.most_at_once, self._in_flight)
+        with contextlib.suppress(threading.BrokenBarrierError):  # a one-at-a-time worker
+            self._barrier.wait(timeout=10)
+        with self._lock:
+            self._in_flight -= 1
+            return super().draft_invoice(body)
+
+
+def test_a_topup_waiting_to_retry_is_listed_as_retrying_and_holds_the_next_with_its_error(
+    db: Engine, clock: PinnedClock
+) -> None:
+    api = FakeInvoices()
+    api.fail("invoices.draft", "down")
+    topup_id = plan(db, clock)
+    work = worker(db, api, clock)
+    work.run_once()
+    b1 = make_budget("b1")
+    with db.connect() as conn:
+        [waiting] = held_or_failed_topups(conn)
+        hold = topup_hold(conn, b1, settled=0, now=clock())
+    assert (waiting.topup_id, waiting.state, waiting.command) == (
+        topup_id,
+        HoldState.RETRYING,
+        f"prepaid topups retry {topup_id}",
+    )
+    assert waiting.next_try_at == clock() + timedelta(seconds=10) and "connection refused" in waiting.reason
+    assert hold is not None and (hold.code, hold.topup_id) == ("open_topup", topup_id)
+    assert "its last try failed" in hold.detail and hold.command == f"prepaid topups retry {topup_id}"
+    clock.advance(seconds=10)
+    work.run_once()
+    with db.connect() as conn:
+        assert held_or_failed_topups(conn) == []
+        assert topup_hold(conn, b1, settled=200_000, now=clock()) is None
+    assert status(db, topup_id) is TopupStatus.CREDITED
