@@ -11,7 +11,7 @@ How it sees both sides, with no hook inside `connector/`:
   creates) see each connection's `begin` (explicit or autobegun by a first statement) and its
   `commit` / `rollback` (a connection closed with its transaction still open rolls back, which
   fires `rollback` too). Each open transaction is kept with the thread that opened it and the stack
-  that opened it. Read-only transactions count: on SQLite they take the write lock as well, and on
+  that opened it, and is checked with `Connection.in_transaction()` when a request starts. Read-only transactions count: on SQLite they take the write lock as well, and on
   PostgreSQL they hold a connection and a snapshot for as long as the request takes. Savepoints
   live inside a transaction that is already recorded.
 - Requests: the request methods of httpx's transports (`HTTPTransport`, `AsyncHTTPTransport`, and
@@ -41,6 +41,7 @@ import fcntl
 import json
 import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -82,6 +83,12 @@ class Violation:
 class _Open:
     thread: int
     stack: list[traceback.FrameSummary]
+    connection: weakref.ref[Connection]
+
+    def still_open(self) -> bool:
+        """A connection dropped without closing it (garbage collected) no longer counts."""
+        conn = self.connection()
+        return conn is not None and conn.in_transaction()
 
 
 _lock = threading.Lock()
@@ -136,7 +143,7 @@ def read_report(path: Path, offset: int) -> tuple[list[Violation], int]:
 
 
 def _on_begin(conn: Connection) -> None:
-    entry = _Open(threading.get_ident(), traceback.extract_stack()[:-1])
+    entry = _Open(threading.get_ident(), traceback.extract_stack()[:-1], weakref.ref(conn))
     with _lock:
         _open[id(conn)] = entry
 
@@ -149,7 +156,7 @@ def _on_end(conn: Connection) -> None:
 def _check(request: httpx.Request) -> None:
     me = threading.get_ident()
     with _lock:
-        holding = [entry for entry in _open.values() if entry.thread == me]
+        holding = [entry for entry in _open.values() if entry.thread == me and entry.still_open()]
     if not holding:
         return
     stack = traceback.extract_stack()[:-2]
