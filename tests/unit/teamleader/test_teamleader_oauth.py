@@ -132,6 +132,29 @@ def test_two_second_tokens_are_refreshed_once_per_expiry_not_before_every_call(
     assert len(set(fake.sent_refresh_tokens)) == len(fake.sent_refresh_tokens) == 3
 
 
+def test_a_login_while_the_refresh_was_out_wins_over_the_refreshed_pair(
+    client: TeamleaderClient, fake: FakeTeamleader, store: TokenStore, clock: PinnedClock
+) -> None:
+    route = fake.serve("users.me", me_ok)
+    logged_in = fake.issue()
+    answer_refresh = fake.token_route.side_effect
+
+    def refresh_during_a_login(request: httpx.Request) -> httpx.Response:
+        store.save_authorized(
+            TokenPair(logged_in["access_token"], logged_in["refresh_token"], int(clock.time()) + 3600),
+            clock.at,
+        )
+        return answer_refresh(request)
+
+    fake.token_route.side_effect = refresh_during_a_login
+    clock.advance(seconds=3600)
+    assert client.me().account_id == "acc-1"
+    stored = store.load()
+    assert stored is not None and stored.access_token == logged_in["access_token"]
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {logged_in['access_token']}"
+    assert fake.token_route.call_count == 1
+
+
 def test_old_refresh_token_is_refused_after_rotation(
     tl_settings: Settings, fake: FakeTeamleader, clock: PinnedClock, connected: TokenPair
 ) -> None:
