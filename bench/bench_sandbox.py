@@ -5,7 +5,9 @@ process over keep-alive connections with a minimal raw HTTP/1.1 client, so the c
 bottleneck. Besides requests per second of wall time, each case prints the sandbox's own CPU
 time (Linux): on a machine shared with other work, "requests per CPU second" says what the
 sandbox would do with a core to itself, and "busy" how much of a core it actually got.
-Run: `.venv/bin/python bench/bench_sandbox.py [--requests 20000] [--connections 8]`.
+Run: `.venv/bin/python bench/bench_sandbox.py [--requests 20000] [--connections 8] [--task-share 0.02]`;
+with a task share, seeding puts that share of the entries on tasks and a case lists 100 tasks by
+ids (what a batched customer lookup asks).
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from connector.sandbox.config import SeedParams
 from connector.sandbox.seed import build_state
 
 
-def bench_seed(entries: int) -> float:
+def bench_seed(entries: int, task_share: float) -> float:
     started = time.perf_counter()
-    build_state(SeedParams(entries=entries), date(2026, 11, 1))
+    build_state(SeedParams(entries=entries, task_share=task_share), date(2026, 11, 1))
     return time.perf_counter() - started
 
 
@@ -110,8 +112,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--task-share", type=float, default=0.0)
     args = parser.parse_args()
-    print(f"seed {args.entries} entries: {bench_seed(args.entries):.2f} s")
+    print(f"seed {args.entries} entries: {bench_seed(args.entries, args.task_share):.2f} s")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -123,6 +126,8 @@ def main() -> int:
             "0",
             "--entries",
             str(args.entries),
+            "--task-share",
+            str(args.task_share),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -151,13 +156,18 @@ def main() -> int:
                 },
             ),
         ]
+        if args.task_share > 0:
+            state = httpx.get(f"{url}/_sandbox/state?entries=0", timeout=60).json()
+            task_ids = [task["id"] for task in state["todos"]][-100:]
+            cases.append(("tasks.list", {"filter": {"ids": task_ids}, "page": {"size": 100}}))
         for endpoint, body in cases:
             cpu_before = _cpu_seconds(process.pid)
             started = time.perf_counter()
             rate = asyncio.run(bench_requests(url, token, endpoint, body, args.requests, args.connections))
             wall = time.perf_counter() - started
             cpu_after = _cpu_seconds(process.pid)
-            line = f"{endpoint} {json.dumps(body)}: {rate:,.0f} requests/s"
+            shown = "filter.ids of 100 tasks" if endpoint == "tasks.list" else json.dumps(body)
+            line = f"{endpoint} {shown}: {rate:,.0f} requests/s"
             if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
                 cpu = cpu_after - cpu_before
                 line += f" ({rate * wall / cpu:,.0f} per sandbox CPU second, busy {cpu / wall:.0%})"

@@ -4,8 +4,14 @@ The sandbox runs in its own process (seeded with `--entries` time entries), the 
 on a fresh SQLite file, so neither steals the other's interpreter. With `--rate-limit 200` the
 sandbox enforces Teamleader's real limit and the client paces itself under it. With `--budgets`
 every company gets an auto budget first, so the figure includes applying the rules to every
-synced entry, as a first full sync of an agency with budgets does.
-Run: `.venv/bin/python bench/bench_sync.py [--entries 100000] [--rate-limit 0] [--budgets]`.
+synced entry, as a first full sync of an agency with budgets does. With `--task-share 0.02`, 2 %
+of the entries are tracked on tasks, whose customers the sync looks up: the figure then says how
+many task calls that cost against the budget of issue 16 (minimum list calls + 10 +
+ceil(distinct tasks / 100)).
+`--tasks-503` makes the tasks answer 503 throughout: the sync must still end, within its lookup
+deadline (PREPAID_CUSTOMER_LOOKUP_SECONDS), with those entries unresolved.
+Run: `.venv/bin/python bench/bench_sync.py [--entries 100000] [--rate-limit 0] [--budgets]
+[--task-share 0] [--tasks-503]`.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_sandbox(entries: int, rate_limit: int) -> tuple[subprocess.Popen[bytes], str]:
+def _start_sandbox(entries: int, rate_limit: int, task_share: float) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen(
         [
@@ -69,6 +75,8 @@ def _start_sandbox(entries: int, rate_limit: int) -> tuple[subprocess.Popen[byte
             "2026-11-20",
             "--rate-limit",
             str(rate_limit),
+            "--task-share",
+            str(task_share),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -105,13 +113,23 @@ def _budget_every_company(container: Container, companies: list[dict[str, Any]])
         )
 
 
+def _distinct_tasks(url: str) -> int:
+    """Tasks that time was tracked on (each needs its customer looked up once)."""
+    state = httpx.get(f"{url}/_sandbox/state?entries=1", timeout=120).json()
+    return len(
+        {e["subject"]["id"] for e in state["time_entries"] if (e["subject"] or {}).get("type") == "todo"}
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--rate-limit", type=int, default=0, help="sandbox limit per minute; 0 = off")
     parser.add_argument("--budgets", action="store_true", help="an auto budget for every company first")
+    parser.add_argument("--task-share", type=float, default=0.0, help="share of the entries on tasks")
+    parser.add_argument("--tasks-503", action="store_true", help="tasks.* answer 503 during the sync")
     args = parser.parse_args()
-    process, url = _start_sandbox(args.entries, args.rate_limit)
+    process, url = _start_sandbox(args.entries, args.rate_limit, args.task_share)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(
@@ -136,12 +154,16 @@ def main() -> None:
             if args.budgets:
                 _budget_every_company(container, state["companies"])
             httpx.delete(f"{url}/_sandbox/requests")
+            if args.tasks_503:
+                fault = {"endpoint": "tasks.*", "kind": "status", "status": 503}
+                httpx.post(f"{url}/_sandbox/faults", json=fault).raise_for_status()
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             started = time.perf_counter()
             report = container.sync_engine().full()
             seconds = time.perf_counter() - started
             rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             counts = httpx.get(f"{url}/_sandbox/requests").json()["counts"]
+            tasks = _distinct_tasks(url) if args.task_share else 0
             container.close()
     finally:
         process.terminate()
@@ -161,6 +183,16 @@ def main() -> None:
         n for endpoint, n in counts.items() if "oauth2" not in endpoint and endpoint != "rate_limited"
     )
     limit = f"{args.rate_limit}/min" if args.rate_limit else "off"
+    if args.task_share:
+        task_calls = sum(n for endpoint, n in counts.items() if endpoint.startswith("tasks."))
+        allowed = minimum + 10 + math.ceil(tasks / 100)
+        print(
+            f"{args.task_share * 100:g} % on tasks: {tasks} distinct tasks cost {task_calls} task calls"
+            f"{' answering 503' if args.tasks_503 else ''} "
+            f"({report.unresolved_entries} entries left unresolved); API calls {calls} against the "
+            f"budget {allowed} = minimum {minimum} + 10 + ceil({tasks} / 100): "
+            f"{'within' if calls <= allowed else 'OVER'} budget"
+        )
     budgets = f", {len(state['companies'])} auto budgets" if args.budgets else ""
     print(
         f"full sync, {state['entry_count']:,} time entries{budgets}, rate limit {limit}: {rows:,} rows in "

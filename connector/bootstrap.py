@@ -19,6 +19,7 @@ from connector.budgets.invoicing_ports import LedgerCredits, StoredBudgets
 from connector.budgets.periods import PeriodCloser
 from connector.budgets.sharding import default_workers
 from connector.budgets.web_adapter import BudgetsWebAdapter
+from connector.budgets.web_topups import BudgetsTopupDesk
 from connector.budgets.writeback import BalanceWriteback
 from connector.clock import SYSTEM_CLOCK, Clock
 from connector.invoicing import TopupReconciler, TopupWorker
@@ -80,6 +81,12 @@ class Container:
         """The budgets service as the dashboard's read model and actions."""
         return BudgetsWebAdapter(self.budgets())
 
+    def topup_desk(self) -> BudgetsTopupDesk:
+        """The dashboard's top-ups page: the outbox, and `prepaid topups retry|cancel` behind buttons."""
+        return BudgetsTopupDesk(
+            self.engine, clock=self.clock.now, invoices=lambda: TeamleaderInvoices(self.teamleader())
+        )
+
     def topup_worker(self, name: str | None = None) -> TopupWorker:
         """The worker that turns planned top-ups into Teamleader invoices, exactly once."""
         return TopupWorker(
@@ -129,6 +136,8 @@ class Container:
             window_days=self.settings.sync_window_days,
             on_entries_changed=self.entries_changed,
             clock=self.clock,
+            lookup_seconds=self.settings.customer_lookup_seconds,
+            link_max_age=timedelta(hours=self.settings.customer_link_max_age_hours),
         )
 
     def inbox(self) -> InboxProcessor:
@@ -138,7 +147,9 @@ class Container:
             self.engine,
             self.teamleader(),
             on_entries_changed=self.entries_changed,
-            clock=self.clock.now,
+            clock=self.clock,
+            lookup_seconds=self.settings.customer_lookup_seconds,
+            link_max_age=timedelta(hours=self.settings.customer_link_max_age_hours),
             handlers={
                 "invoice": reconciler.handle_invoice_events,
                 "creditNote": reconciler.handle_credit_note_events,

@@ -22,12 +22,13 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from connector.billing import Money
 from connector.bootstrap import Container, bootstrap
 from connector.budgets.files import apply_file
 from connector.budgets.reports import balance_rows, customer_names
 from connector.sandbox.config import SandboxConfig, SeedParams
 from connector.sandbox.server import SandboxServer
-from connector.settings import Settings, load_settings
+from connector.settings import SECRET_KEY_FILE, Settings, load_settings
 from connector.storage.tables.invoicing import topup
 from connector.sync.subscription import event_types, webhook_url
 from connector.teamleader import TeamleaderOAuth
@@ -67,6 +68,16 @@ def _fresh(directory: Path) -> None:
         path.unlink()
 
 
+def _demo_secret_key(directory: Path) -> str:
+    """The demo's key, kept in its data directory so that a later `PREPAID_DATA_DIR=data/demo prepaid
+    auth status` reads the demo's tokens instead of generating a key that cannot decrypt them."""
+    path = directory / SECRET_KEY_FILE
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def prepare(base: Settings | None = None) -> tuple[SandboxServer, Container]:
     """Start the sandbox and build a container on a fresh demo database that points at it."""
     base = base or load_settings()
@@ -77,7 +88,7 @@ def prepare(base: Settings | None = None) -> tuple[SandboxServer, Container]:
     settings = Settings(
         _env_file=None,
         data_dir=data_dir,
-        secret_key=base.secret_key or secrets.token_urlsafe(32),
+        secret_key=base.secret_key or _demo_secret_key(data_dir),
         teamleader_api_url=sandbox.url,
         teamleader_auth_url=sandbox.url,
         teamleader_client_id=sandbox.client_id,
@@ -155,7 +166,7 @@ def run_story(
             {
                 "number": invoice.get("invoice_number") or "(draft)",
                 "customer": invoice["invoicee"]["name"],
-                "total": f"{total['amount']} {total['currency']}",
+                "total": Money.of(total["amount"], total["currency"]),
                 "status": invoice["status"],
                 "topup": status,
                 "marker": marker,

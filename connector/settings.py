@@ -133,6 +133,23 @@ class Settings(BaseSettings):
         "and deletions that no webhook reported.",
         json_schema_extra=_example("60"),
     )
+    customer_lookup_seconds: float = Field(
+        60.0,
+        ge=1,
+        le=600,
+        description="Seconds that the customer lookups of one sync or webhook batch may take in all "
+        "(time on tasks, tickets and milestones); subjects not answered by then stay unresolved and the "
+        "next sync retries them.",
+        json_schema_extra=_example("60"),
+    )
+    customer_link_max_age_hours: int = Field(
+        24,
+        ge=1,
+        le=24 * 365,
+        description="Hours a looked-up customer of a task, ticket or milestone is trusted before a sync "
+        "asks Teamleader again (a webhook about the subject refreshes it at once).",
+        json_schema_extra=_example("24"),
+    )
     notify_url: str | None = Field(
         None,
         description="Incoming-webhook URL (Slack, Teams) that receives notifications as JSON.",

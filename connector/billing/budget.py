@@ -207,6 +207,7 @@ class Budget:
     periods: PeriodSettings = field(default_factory=PeriodSettings)
     guardrails: Guardrails = field(default_factory=Guardrails)
     migrated_on: date | None = None
+    show_people_to_customer: bool = False
     version: int = 1
 
     def __post_init__(self) -> None:

@@ -119,6 +119,7 @@ class _Budget(_Model):
     threshold: Decimal = Decimal(0)
     opening_balance: Decimal = Decimal(0)
     migrated_on: date | None = None
+    show_people_to_customer: bool = False
     valuation: _Valuation = _Valuation()
     rules: list[_Rule] = []
     replenish: _Replenish = _Replenish()
@@ -190,6 +191,7 @@ def _budget(model: _Budget) -> Budget:
         periods=PeriodSettings(**model.periods.model_dump()),
         guardrails=Guardrails(**model.guardrails.model_dump()),
         migrated_on=model.migrated_on,
+        show_people_to_customer=model.show_people_to_customer,
     )
 
 

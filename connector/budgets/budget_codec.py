@@ -69,6 +69,7 @@ def _settings_doc(b: Budget) -> dict[str, Any]:
         "threshold": str(b.threshold),
         "opening_balance": str(b.opening_balance),
         "migrated_on": b.migrated_on.isoformat() if b.migrated_on else None,
+        "show_people_to_customer": b.show_people_to_customer,
         "valuation": {
             "default_rate": _dec(v.default_rate.amount) if v.default_rate else None,
             "user_rates": {k: str(m.amount) for k, m in v.user_rates.items()},
@@ -184,5 +185,6 @@ def budget_from_row(row: Mapping[Any, Any], rules: Mapping[tuple[str, int], Subt
             veto_hours=g["veto_hours"],
         ),
         migrated_on=date.fromisoformat(doc["migrated_on"]) if doc["migrated_on"] else None,
+        show_people_to_customer=bool(doc.get("show_people_to_customer", False)),
         version=row["version"],
     )

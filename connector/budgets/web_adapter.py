@@ -23,6 +23,7 @@ from connector.budgets.errors import BudgetNotFound, ChoiceLost, EntriesNotFound
 from connector.budgets.flagged import FlagChoice, resolve_flagged
 from connector.budgets.forecasting import held_forecast
 from connector.budgets.invoiced import listed_entries
+from connector.budgets.ledger_listing import invoice_numbers, ledger_listing
 from connector.budgets.periods import PeriodFigures, period_figures
 from connector.budgets.reports import (
     INVOICED,
@@ -40,6 +41,7 @@ from connector.budgets.topup_hold import TopupHold
 from connector.storage.tables.budgets import CREDITING, ledger_line
 from connector.storage.tables.invoicing import OPEN_TOPUP_STATUSES, topup
 from connector.storage.tables.sync import sync_checkpoint
+from connector.sync.unresolved import count_unresolved
 from connector.web.ports import ChoiceRefused, UnknownBudget, UnknownEntries
 from connector.web.views import (
     BudgetDetail,
@@ -136,6 +138,10 @@ def _both_figures(conn: Connection, rows: list[BudgetRow], now: datetime) -> lis
                 hours=balance.hours_at(b.valuation.default_rate),
                 value=balance.money.amount if b.unit.is_hours else None,
                 period=None if figures is None else _period_view(b, figures),
+                time_zone=b.time_zone,
+                rounding_seconds=b.valuation.rounding_increment_seconds,
+                minimum_seconds=b.valuation.minimum_seconds,
+                statement_names=b.show_people_to_customer,
             )
         )
     return result
@@ -206,6 +212,10 @@ class BudgetsWebAdapter:
         with self._service.engine.connect() as conn:
             return self._rows(conn, None, active_only=True)
 
+    def unresolved_entries(self) -> int:
+        with self._service.engine.connect() as conn:
+            return count_unresolved(conn)
+
     def _entry_view(self, b: Budget, r: EntryRow) -> EntryView:
         currency = b.unit.currency
         warning = None
@@ -250,7 +260,17 @@ class BudgetsWebAdapter:
                     actor=r["actor"],
                     description=r["reason"] or r["kind"],
                     entry_id=r["time_entry_id"],
-                    invoice_number=r["invoice_id"],
+                    invoice_number=r.get("invoice_number"),
+                    entry_day=r.get("entry_day"),
+                    person=r.get("person") or "",
+                    entry_description=r.get("entry_description") or "",
+                    duration_seconds=r["duration_seconds"],
+                    rounded_seconds=r["rounded_seconds"],
+                    rate=None
+                    if r["rate_cents"] is None
+                    else Money.from_cents(r["rate_cents"], b.unit.currency).amount,
+                    rate_source=r["rate_source"],
+                    details=r["details"],
                 )
             )
         return views
@@ -258,7 +278,7 @@ class BudgetsWebAdapter:
     def ledger(self, budget_id: str) -> Sequence[LedgerLineView]:
         with self._service.engine.connect() as conn:
             b = self._budget(conn, budget_id)
-            return self._ledger_views(b, ledger_rows(conn, budget_id))
+            return self._ledger_views(b, ledger_listing(conn, budget_id))
 
     def topups(self, budget_id: str) -> Sequence[TopupView]:
         with self._service.engine.connect() as conn:
@@ -301,7 +321,7 @@ class BudgetsWebAdapter:
                 forecast=forecast,
                 pending=tuple(e for e in entries if e.state is EntryState.PENDING),
                 subtracted=tuple(e for e in entries if e.state is EntryState.SUBTRACTED),
-                ledger=tuple(self._ledger_views(b, lines)),
+                ledger=tuple(self._ledger_views(b, ledger_listing(conn, budget_id))),
                 topups=topups,
                 excluded=tuple(e for e in entries if e.state is EntryState.EXCLUDED),
                 invoiced=tuple(e for e in entries if e.state is EntryState.INVOICED),
@@ -314,6 +334,7 @@ class BudgetsWebAdapter:
             row = self._rows(conn, [budget_id])[0]
             data = statement_data(conn, b, period.start, period.end)
             funding = _funding_labels(conn, b)
+            numbers = invoice_numbers(conn, budget_id)
             flagged = tuple(
                 self._entry_view(b, r) for r in entry_rows(conn, budget_id=budget_id, flagged=True)
             )
@@ -323,7 +344,7 @@ class BudgetsWebAdapter:
                 day=line["started_on"] or line["day"],
                 kind=line["kind"],
                 change=unit.quantity(line["seconds"] if unit.is_hours else line["amount_cents"]),
-                person=(line["person"] or "") if line["time_entry_id"] else line["actor"],
+                person=(line["person"] or "") if line["time_entry_id"] else "",
                 work_type=line["work_type"] or "",
                 description=line["entry_description"] or line["reason"] or line["kind"],
                 rounded_seconds=line["rounded_seconds"] or 0,
@@ -332,6 +353,11 @@ class BudgetsWebAdapter:
                 else Money.from_cents(line["rate_cents"], currency).amount,
                 amount=Money.from_cents(line["amount_cents"], currency).amount,
                 funded_by=funding.get(line["source_key"], ""),
+                reason=line["reason"] or "",
+                invoice_number=numbers.get(line["invoice_id"] or ""),
+                duration_seconds=line["duration_seconds"],
+                rate_source=line["rate_source"],
+                details=line["details"],
             )
             for line in data.lines
         )
@@ -341,7 +367,7 @@ class BudgetsWebAdapter:
                 state="credited",
                 amount=unit.quantity(line["seconds"] if unit.is_hours else line["amount_cents"]),
                 created_at=line["at"],
-                invoice_number=line["invoice_id"],
+                invoice_number=numbers.get(line["invoice_id"] or ""),
                 credited_at=line["at"],
             )
             for line in data.topups

@@ -17,7 +17,9 @@ from typing import Any
 import typer
 
 from connector.cli.context import get_container
+from connector.cli.hints import missing_database
 from connector.cli.output import console, err_console, print_json
+from connector.settings import load_settings
 from connector.storage.token_store import StoredConnection, TokenStore
 from connector.teamleader import TeamleaderOAuth
 from connector.teamleader.connect import complete_login
@@ -52,6 +54,11 @@ def login_command(
         False, "--no-browser", help="Do not open a browser or listen; paste the redirected URL."
     ),
     timeout: int = typer.Option(300, "--timeout", min=10, help="Seconds to wait for the browser redirect."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print the connection as JSON (as `auth status --json`); the URL goes to stderr.",
+    ),
 ) -> None:
     """Authorise this install at Teamleader and store the tokens (encrypted)."""
     container = get_container()
@@ -60,7 +67,11 @@ def login_command(
     state = secrets.token_urlsafe(24)
     url = oauth.authorization_url(state)
     listener = None if no_browser else _listener(settings.teamleader_redirect_uri)
-    print(f"Open this URL to authorise the connector at Teamleader:\n{url}", flush=True)
+    print(
+        f"Open this URL to authorise the connector at Teamleader:\n{url}",
+        flush=True,
+        file=sys.stderr if as_json else sys.stdout,
+    )
     if listener is not None:
         webbrowser.open(url)
         err_console.print(f"Waiting for Teamleader to redirect to {settings.teamleader_redirect_uri} ...")
@@ -79,6 +90,9 @@ def login_command(
             f"warning: this replaces the connection to account {previous.account_id}; "
             "data synced from that account stays in the database"
         )
+    if as_json:
+        print_json(_describe(TokenStore.from_settings(settings, container.engine).load()))
+        return
     console.print(
         f"Connected to Teamleader account {me.account_id} as {me.name or me.id} ({me.email or 'no e-mail'})"
     )
@@ -106,8 +120,11 @@ def _describe(stored: StoredConnection | None) -> dict[str, Any]:
 @app.command("status")
 def status_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the connected account and user, token expiry, last refresh and status."""
-    container = get_container()
-    status = _describe(TokenStore.from_settings(container.settings, container.engine).load())
+    if missing_database(load_settings()) is not None:
+        status = _describe(None)
+    else:
+        container = get_container()
+        status = _describe(TokenStore.from_settings(container.settings, container.engine).load())
     if as_json:
         print_json(status)
         return
@@ -127,10 +144,13 @@ def status_command(as_json: bool = typer.Option(False, "--json", help="Print JSO
 
 
 @app.command("logout")
-def logout_command() -> None:
+def logout_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Forget the stored tokens; the connector stops talking to Teamleader until the next login."""
     container = get_container()
-    if TokenStore.from_settings(container.settings, container.engine).forget():
+    forgotten = TokenStore.from_settings(container.settings, container.engine).forget()
+    if as_json:
+        print_json({"logged_out": forgotten})
+    elif forgotten:
         console.print("Logged out: the Teamleader tokens were deleted.")
     else:
         console.print("Nothing to do: no Teamleader connection was stored.")

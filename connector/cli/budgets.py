@@ -34,7 +34,9 @@ from connector.budgets.forecasting import held_forecast
 from connector.budgets.reports import BalanceRow, balance_rows, ledger_rows
 from connector.cli.context import get_container
 from connector.cli.forecast import hold_json, what_if
-from connector.cli.output import console, print_json, print_table
+from connector.cli.hints import hint_no_budgets
+from connector.cli.names import names_of
+from connector.cli.output import console, measure_json, print_json, print_table
 from connector.errors import UserInputError
 
 __all__ = ["actor", "app", "register"]
@@ -52,8 +54,8 @@ def actor() -> str:
         return "cli"
 
 
-def _service() -> BudgetsService:
-    return get_container().budgets()
+def _service(*, read_only: bool = False) -> BudgetsService:
+    return get_container(read_only=read_only).budgets()
 
 
 def _decimal(value: str | None, option: str) -> Decimal | None:
@@ -74,17 +76,21 @@ def _day(value: str | None, option: str) -> date | None:
         raise UserInputError(f"{option} {value!r} is not a date; use YYYY-MM-DD") from None
 
 
-def _row_json(r: BalanceRow) -> dict[str, Any]:
+def _row_json(r: BalanceRow, names: dict[str, str]) -> dict[str, Any]:
     return {
         "id": r.budget_id,
         "name": r.name,
         "customer": r.customer,
+        "customer_name": names.get(r.customer, r.customer),
         "unit": r.unit.value,
         "currency": r.currency,
         "status": r.status,
-        "settled": r.format(r.settled),
-        "provisional": r.format(r.provisional),
-        "threshold": r.format(r.threshold),
+        "settled": measure_json(r.unit, r.currency, r.settled),
+        "provisional": measure_json(r.unit, r.currency, r.provisional),
+        "threshold": measure_json(r.unit, r.currency, r.threshold),
+        "settled_display": r.format(r.settled),
+        "provisional_display": r.format(r.provisional),
+        "threshold_display": r.format(r.threshold),
         "settled_measure": r.settled,
         "provisional_measure": r.provisional,
         "pending_entries": r.pending,
@@ -95,10 +101,14 @@ def _row_json(r: BalanceRow) -> dict[str, Any]:
 @app.command("list")
 def list_budgets(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Every budget with its settled and provisional balance."""
-    with get_container().engine.connect() as conn:
+    container = get_container(read_only=True)
+    with container.engine.connect() as conn:
         rows = balance_rows(conn)
+        names = names_of(conn, (r.customer for r in rows))
+    if not rows:
+        hint_no_budgets(container.settings)
     if as_json:
-        print_json([_row_json(r) for r in rows])
+        print_json([_row_json(r, names) for r in rows])
         return
     print_table(
         "Budgets",
@@ -107,7 +117,7 @@ def list_budgets(as_json: bool = typer.Option(False, "--json", help="Print JSON.
             (
                 r.budget_id,
                 r.name,
-                r.customer,
+                names[r.customer],
                 r.status,
                 f"[red]{r.format(r.settled)}[/]" if r.settled < r.threshold else r.format(r.settled),
                 r.format(r.provisional),
@@ -116,6 +126,7 @@ def list_budgets(as_json: bool = typer.Option(False, "--json", help="Print JSON.
             )
             for r in rows
         ],
+        ids=["id"],
     )
 
 
@@ -125,14 +136,16 @@ def show(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Pri
 
     While a hold withdraws the next top-up, `forecast.next_topup_date` is null and
     `forecast.topup_held` names the hold; the crossing and zero dates stay."""
-    service = _service()
+    service = _service(read_only=True)
     b = service.budget(budget_id)
     now = service.clock()
     with service.engine.connect() as conn:
         row = balance_rows(conn, [budget_id])[0]
         held = held_forecast(conn, b, settled=row.settled, now=now)
+        names = names_of(conn, [row.customer])
     fc = held.forecast
-    data = _row_json(row) | {
+    burn = None if fc.no_recent_burn else int(fc.burn_per_day)
+    data = _row_json(row, names) | {
         "mode": b.mode.value,
         "start": b.start,
         "end": b.end,
@@ -140,11 +153,13 @@ def show(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Pri
         "rules": [str(rule.provenance) for rule in b.rules],
         "replenish": b.replenish.mode.value,
         "forecast": {
-            "burn_per_day": b.unit.format(int(fc.burn_per_day)) if not fc.no_recent_burn else None,
+            "burn_per_day": None if burn is None else measure_json(b.unit, b.unit.currency, burn),
+            "burn_per_day_display": None if burn is None else b.unit.format(burn),
             "threshold_date": fc.threshold_date,
             "zero_date": fc.zero_date,
             "next_topup_date": fc.next_topup_date,
-            "next_topup_amount": fc.next_topup.amount.format() if fc.next_topup else None,
+            "next_topup_amount": fc.next_topup.amount if fc.next_topup else None,
+            "next_topup_amount_display": fc.next_topup.amount.format() if fc.next_topup else None,
             "no_recent_burn": fc.no_recent_burn,
             "topup_held": hold_json(held.topup_held),
         },
@@ -155,11 +170,20 @@ def show(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Pri
         return
     forecast, hold = data.pop("forecast"), data.pop("topup_hold")
     withdrawn = forecast.pop("topup_held")
-    rows = [(k, v) for k, v in data.items()] + [(f"forecast.{k}", v) for k, v in forecast.items()]
+    rows = _shown(data) + [(f"forecast.{k}", v) for k, v in _shown(forecast)]
     if withdrawn is not None:
         rows.append(("forecast.next_topup", f"held: {withdrawn['reason']}"))
     rows.append(("topup_hold", "no" if hold is None else f"{hold['reason']}: {hold['detail']}"))
-    print_table(f"Budget {budget_id}", ["field", "value"], rows)
+    print_table(f"Budget {budget_id}", ["field", "value"], rows, ids=["field"])
+
+
+def _shown(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The JSON fields as a table shows them: each value by its `_display` text when it has one."""
+    return [
+        (key, data.get(f"{key}_display", value))
+        for key, value in data.items()
+        if not key.endswith("_display")
+    ]
 
 
 @app.command("create")
@@ -266,6 +290,7 @@ def apply(path: Path, as_json: bool = typer.Option(False, "--json", help="Print 
         f"Budgets from {path}",
         ["id", "action", "changed"],
         [(c.budget_id, c.action, ", ".join(c.fields)) for c in changes],
+        ids=["id"],
     )
 
 
@@ -282,17 +307,23 @@ def reconcile(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
 
 def ledger(budget_id: str, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Every ledger line of a budget, oldest first, with the running balance."""
-    service = _service()
+    service = _service(read_only=True)
     b = service.budget(budget_id)
     with service.engine.connect() as conn:
         rows = ledger_rows(conn, budget_id)
-    if as_json:
-        print_json(rows)
-        return
-    running, table = 0, []
+    running, table, lines = 0, [], []
     for r in rows:
         change = r["seconds"] if b.unit.is_hours else r["amount_cents"]
         running += change
+        lines.append(
+            r
+            | {
+                "change": measure_json(b.unit, b.unit.currency, change),
+                "change_display": b.unit.format(change),
+                "balance": measure_json(b.unit, b.unit.currency, running),
+                "balance_display": b.unit.format(running),
+            }
+        )
         table.append(
             (
                 r["id"],
@@ -305,10 +336,14 @@ def ledger(budget_id: str, as_json: bool = typer.Option(False, "--json", help="P
                 r["reason"],
             )
         )
+    if as_json:
+        print_json(lines)
+        return
     print_table(
         f"Ledger of {budget_id}",
         ["#", "at (UTC)", "kind", "change", "balance", "by", "entry/invoice", "reason"],
         table,
+        ids=["#", "entry/invoice"],
     )
 
 

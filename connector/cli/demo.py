@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from connector.cli.output import console, print_json, print_table
+from connector.bootstrap import Container
+from connector.budgets.reports import balance_rows
+from connector.cli.output import console, measure_json, print_json, print_table
 from connector.cli.serve import run_server
 from connector.cli.sync import progress_bars
 from connector.clock import SYSTEM_CLOCK
 from connector.demo import DEMO_PASSWORD, DEMO_USER, prepare, register_webhooks, run_story
+from connector.settings import ENV_PREFIX
+
+
+def _budgets_json(container: Container, shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The summary's budgets with their figures as JSON money (`settled` an object, the text
+    beside it as `settled_display`); `shown` and the balance rows are both in budget-id order."""
+    with container.engine.connect() as conn:
+        rows = balance_rows(conn)
+    return [
+        budget
+        | {"id": r.budget_id}
+        | {
+            key: measure_json(r.unit, r.currency, getattr(r, key))
+            for key in ("settled", "provisional", "threshold")
+        }
+        | {f"{key}_display": budget[key] for key in ("settled", "provisional", "threshold")}
+        for budget, r in zip(shown, rows, strict=True)
+    ]
 
 
 def demo(
@@ -21,13 +43,15 @@ def demo(
     try:
         with progress_bars(not as_json) as progress:
             result = run_story(sandbox, container, (lambda _: None) if as_json else console.print, progress)
+        data_dir = container.settings.data_dir
         if as_json:
             print_json(
                 {
-                    "budgets": result.budgets,
-                    "invoices": result.invoices,
+                    "budgets": _budgets_json(container, result.budgets),
+                    "invoices": [i | {"total_display": i["total"].format()} for i in result.invoices],
                     "api_calls": result.api_calls,
                     "seconds": round(SYSTEM_CLOCK.monotonic() - started, 1),
+                    "data_dir": str(data_dir),
                 }
             )
             return
@@ -56,6 +80,12 @@ def demo(
         console.print(
             f"{len(result.invoices)} top-up invoice(s), {result.api_calls} API calls, "
             f"{SYSTEM_CLOCK.monotonic() - started:.1f} s"
+        )
+        console.print(
+            f"The demo's data stays in {data_dir}; the command line reads it with {ENV_PREFIX}DATA_DIR, "
+            f"e.g. `{ENV_PREFIX}DATA_DIR={data_dir} .venv/bin/prepaid budgets list` (the next demo starts it afresh).",
+            markup=False,
+            highlight=False,
         )
         if serve:
             register_webhooks(container)

@@ -19,22 +19,24 @@ from typing import Annotated, Any
 
 import typer
 
-from connector.billing import Money
+from connector.billing import Money, UnitKind
 from connector.budgets import Choice, Selection
 from connector.budgets.flagged import FlagChoice, resolve_flagged
 from connector.budgets.invoiced import listed_entries
 from connector.budgets.reports import INVOICED, EntryRow
 from connector.cli.budgets import actor
 from connector.cli.context import get_container
-from connector.cli.output import console, err_console, print_json, print_table
+from connector.cli.output import console, err_console, measure_json, money_json, print_json, print_table
 from connector.errors import UserInputError
 from connector.storage.tables.budgets import budget
+from connector.sync.mapping import UNRESOLVED
+from connector.sync.unresolved import UnresolvedEntry, unresolved_entries
 
 __all__ = ["app", "register"]
 
 app = typer.Typer(help="Time entries and their state in each budget.", no_args_is_help=True)
 
-_STATES = ("pending", "subtracted", "excluded", INVOICED)
+_STATES = ("pending", "subtracted", "excluded", INVOICED, UNRESOLVED)
 
 
 def _money(r: EntryRow, currency: str) -> str:
@@ -44,6 +46,8 @@ def _money(r: EntryRow, currency: str) -> str:
 
 
 def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
+    rate = None if r.rate_cents is None else Money.from_cents(r.rate_cents, currency)
+    amount = None if r.amount_cents is None else Money.from_cents(r.amount_cents, currency)
     return {
         "budget": r.budget_id,
         "entry": r.entry_id,
@@ -54,8 +58,10 @@ def _entry_json(r: EntryRow, currency: str) -> dict[str, Any]:
         "description": r.description,
         "duration_seconds": r.duration_seconds,
         "rounded_seconds": r.rounded_seconds,
-        "rate": None if r.rate_cents is None else str(Money.from_cents(r.rate_cents, currency).amount),
-        "amount": None if r.amount_cents is None else str(Money.from_cents(r.amount_cents, currency).amount),
+        "rate": None if rate is None else money_json(rate),
+        "amount": None if amount is None else money_json(amount),
+        "rate_display": None if rate is None else rate.format(),
+        "amount_display": None if amount is None else amount.format(),
         "needs_rate": r.needs_rate,
         "flags": list(r.flags),
         "note": r.note,
@@ -69,7 +75,10 @@ def list_entries(
     budget_id: str | None = typer.Option(None, "--budget", help="Only this budget's entries."),
     customer: str | None = typer.Option(None, "--customer", help="company:<id> or contact:<id>."),
     state: str | None = typer.Option(
-        None, "--state", help="pending, subtracted, excluded or invoiced (Teamleader invoiced it: read-only)."
+        None,
+        "--state",
+        help="pending, subtracted, excluded, invoiced (Teamleader invoiced it: read-only) or unresolved "
+        "(its customer lookup failed: in no budget yet, the next sync retries it).",
     ),
     flagged: bool = typer.Option(
         False, "--flagged", help="Only subtracted entries Teamleader settled another way."
@@ -81,13 +90,16 @@ def list_entries(
     itself are listed as invoiced (read-only: never subtracted), with the invoice when known."""
     if state is not None and state not in _STATES:
         raise UserInputError(f"--state {state!r}: use one of {', '.join(_STATES)}")
+    if state == UNRESOLVED:
+        _list_unresolved(budget_id is not None or customer is not None or flagged, limit, as_json)
+        return
     who = None
     if customer is not None:
         kind, _, ident = customer.partition(":")
         if kind not in ("company", "contact") or not ident:
             raise UserInputError(f"--customer {customer!r}: write company:<id> or contact:<id>")
         who = (kind, ident)
-    engine = get_container().engine
+    engine = get_container(read_only=True).engine
     with engine.connect() as conn:
         rows = listed_entries(
             conn, budget_id=budget_id, customer=who, state=state, flagged=flagged, limit=limit
@@ -116,7 +128,62 @@ def list_entries(
             )
             for r in rows
         ],
+        ids=["budget", "entry", "day"],
     )
+
+
+def _list_unresolved(filtered: bool, limit: int, as_json: bool) -> None:
+    """Entries whose customer is not known yet; they belong to no budget or customer, hence no filter."""
+    if filtered:
+        raise UserInputError(
+            "--state unresolved lists entries whose customer is not known yet, so they are in no budget "
+            "and have no customer or flag: drop --budget, --customer and --flagged"
+        )
+    with get_container().engine.connect() as conn:
+        rows = unresolved_entries(conn, limit=limit)
+    if as_json:
+        print_json([_unresolved_json(r) for r in rows])
+        return
+    print_table(
+        "Time entries without a customer yet (the next sync retries the lookup)",
+        ["entry", "day", "state", "person", "work type", "hours", "subject", "description"],
+        [
+            (
+                r.entry_id,
+                r.day,
+                UNRESOLVED,
+                r.person,
+                r.work_type,
+                f"{r.duration_seconds / 3600:.2f}",
+                f"{r.subject_type}:{r.subject_id}",
+                r.description[:50],
+            )
+            for r in rows
+        ],
+    )
+
+
+def _unresolved_json(r: UnresolvedEntry) -> dict[str, Any]:
+    """The keys of a listed entry (no budget, value or flags yet), plus the subject being looked up."""
+    return {
+        "budget": None,
+        "entry": r.entry_id,
+        "state": UNRESOLVED,
+        "day": r.day,
+        "person": r.person,
+        "work_type": r.work_type,
+        "description": r.description,
+        "duration_seconds": r.duration_seconds,
+        "rounded_seconds": None,
+        "rate": None,
+        "amount": None,
+        "needs_rate": False,
+        "flags": [],
+        "note": "its customer lookup failed; the next sync retries it",
+        "teamleader_billing_type": r.billing_type,
+        "teamleader_invoice_id": r.invoice_id,
+        "subject": {"type": r.subject_type, "id": r.subject_id},
+    }
 
 
 def _choose(
@@ -139,13 +206,22 @@ def _choose(
     if all_pending and choice is Choice.UNDO:
         raise UserInputError("--all-pending does not apply to undo; name ids or a date range")
     selection = Selection(tuple(ids), budget_id, first, last, all_pending)
-    result = get_container().budgets().choose(choice, selection, actor=actor())
+    container = get_container()
+    result = container.budgets().choose(choice, selection, actor=actor())
     if as_json:
+        with container.engine.connect() as conn:
+            units = {
+                bid: (UnitKind(unit), currency)
+                for bid, unit, currency in conn.execute(
+                    budget.select().with_only_columns(budget.c.id, budget.c.unit, budget.c.currency)
+                )
+            }
         print_json(
             {
                 "changed": [{"budget": b, "entry": e, "outcome": o} for b, e, o in result.changed],
                 "unchanged": [{"budget": b, "entry": e, "why": w} for b, e, w in result.unchanged],
                 "settled_measure": result.settled,
+                "settled": {b: measure_json(*units[b], m) for b, m in result.settled.items()},
             }
         )
         return

@@ -21,7 +21,9 @@ from connector.budgets.topup_hold import TopupHold
 from connector.budgets.whatif import Scenario, WhatIf, load_proposal
 from connector.budgets.whatif import what_if as compare
 from connector.cli.context import get_container
-from connector.cli.output import console, print_json, print_table
+from connector.cli.hints import hint_no_budgets
+from connector.cli.names import names_of
+from connector.cli.output import console, measure_json, print_json, print_table
 from connector.errors import UserInputError
 
 __all__ = ["forecast", "hold_json", "what_if"]
@@ -44,20 +46,27 @@ def _next_topup_text(f: BudgetForecast) -> str:
     return str(f.forecast.next_topup_date or "")
 
 
-def _budget_json(f: BudgetForecast) -> dict[str, Any]:
+def _budget_json(f: BudgetForecast, names: dict[str, str]) -> dict[str, Any]:
     fc, unit, row = f.forecast, f.budget.unit, f.row
+    burn = None if fc.no_recent_burn else int(fc.burn_per_day)
     return {
         "id": f.budget.id,
         "name": f.budget.name,
         "customer": row.customer,
-        "settled": row.format(row.settled),
-        "provisional": row.format(row.provisional),
-        "threshold": row.format(row.threshold),
-        "burn_per_day": None if fc.no_recent_burn else unit.format(int(fc.burn_per_day)),
+        "customer_name": names.get(row.customer, row.customer),
+        "settled": measure_json(unit, unit.currency, row.settled),
+        "provisional": measure_json(unit, unit.currency, row.provisional),
+        "threshold": measure_json(unit, unit.currency, row.threshold),
+        "burn_per_day": None if burn is None else measure_json(unit, unit.currency, burn),
+        "settled_display": row.format(row.settled),
+        "provisional_display": row.format(row.provisional),
+        "threshold_display": row.format(row.threshold),
+        "burn_per_day_display": None if burn is None else unit.format(burn),
         "threshold_date": fc.threshold_date,
         "zero_date": fc.zero_date,
         "next_topup_date": fc.next_topup_date,
-        "next_topup_amount": str(fc.next_topup.amount.amount) if fc.next_topup else None,
+        "next_topup_amount": fc.next_topup.amount if fc.next_topup else None,
+        "next_topup_amount_display": fc.next_topup.amount.format() if fc.next_topup else None,
         "currency": unit.currency,
         "no_recent_burn": fc.no_recent_burn,
         "replenish": f.budget.replenish.mode.value,
@@ -71,19 +80,27 @@ def forecast(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Crossing date, zero date and next top-up per budget, and a cash-in calendar over all."""
-    with get_container().engine.connect() as conn:
-        forecasts = forecast_all(conn, now=get_container().clock.now(), horizon_days=days, window_days=window)
+    container = get_container(read_only=True)
+    with container.engine.connect() as conn:
+        forecasts = forecast_all(conn, now=container.clock.now(), horizon_days=days, window_days=window)
+        names = names_of(conn, (f.row.customer for f in forecasts))
     calendar = cash_in_calendar(forecasts)
+    if not forecasts:
+        hint_no_budgets(container.settings)
     if as_json:
         print_json(
             {
-                "budgets": [_budget_json(f) for f in forecasts],
+                "budgets": [_budget_json(f, names) for f in forecasts],
                 "cash_in": [
                     {
                         "day": day,
                         "currency": currency,
-                        "total": str(total.amount),
-                        "topups": [{"budget": c.budget_id, "amount": str(c.amount.amount)} for c in items],
+                        "total": total,
+                        "total_display": total.format(),
+                        "topups": [
+                            {"budget": c.budget_id, "amount": c.amount, "amount_display": c.amount.format()}
+                            for c in items
+                        ],
                     }
                     for day, currency, total, items in calendar
                 ],
@@ -92,20 +109,32 @@ def forecast(
         return
     print_table(
         "Forecast",
-        ["budget", "settled", "provisional", "burn/day", "below threshold", "zero", "next top-up", "amount"],
+        [
+            "budget",
+            "customer",
+            "settled",
+            "provisional",
+            "burn/day",
+            "below threshold",
+            "zero",
+            "next top-up",
+            "amount",
+        ],
         [
             (
                 data["id"],
-                data["settled"],
-                data["provisional"],
-                data["burn_per_day"] or "no recent burn",
+                data["customer_name"],
+                data["settled_display"],
+                data["provisional_display"],
+                data["burn_per_day_display"] or "no recent burn",
                 data["threshold_date"] or "",
                 data["zero_date"] or "",
                 _next_topup_text(f),
-                f.forecast.next_topup.amount.format() if f.forecast.next_topup else "",
+                data["next_topup_amount_display"] or "",
             )
-            for f, data in ((f, _budget_json(f)) for f in forecasts)
+            for f, data in ((f, _budget_json(f, names)) for f in forecasts)
         ],
+        ids=["budget"],
     )
     if not calendar:
         console.print(f"no top-up expected in the next {days} days")
@@ -114,20 +143,25 @@ def forecast(
         f"Cash-in calendar (next {days} days)",
         ["day", "total", "budgets"],
         [(day, total.format(), ", ".join(c.budget_id for c in items)) for day, _, total, items in calendar],
+        ids=["day"],
     )
 
 
 def _whatif_json(result: WhatIf) -> dict[str, Any]:
     unit = result.current_budget.unit
 
+    def measure(key: str, value: int) -> dict[str, Any]:
+        return {key: measure_json(unit, unit.currency, value), f"{key}_display": unit.format(value)}
+
     def scenario(s: Scenario) -> dict[str, Any]:
         return {
             "subtracted_entries": s.subtracted,
-            "subtracted": unit.format(s.subtracted_measure),
+            **measure("subtracted", s.subtracted_measure),
             "subtracted_measure": s.subtracted_measure,
             "pending_entries": s.pending,
             "topups": [
-                {"day": t.day, "amount": str(t.amount.amount), "blocked": t.blocked} for t in s.topups
+                {"day": t.day, "amount": t.amount, "amount_display": t.amount.format(), "blocked": t.blocked}
+                for t in s.topups
             ],
         }
 
@@ -135,9 +169,9 @@ def _whatif_json(result: WhatIf) -> dict[str, Any]:
         "budget": result.current_budget.id,
         "since": result.since,
         "replayed_entries": result.replayed,
-        "settled": unit.format(result.settled),
-        "proposed_settled": unit.format(result.proposed_settled),
-        "balance_difference": unit.format(result.proposed_settled - result.settled),
+        **measure("settled", result.settled),
+        **measure("proposed_settled", result.proposed_settled),
+        **measure("balance_difference", result.proposed_settled - result.settled),
         "current": scenario(result.current),
         "proposed": scenario(result.proposed),
         "topups_difference": result.topups_difference,
@@ -165,7 +199,7 @@ def what_if(
         first = date.fromisoformat(since) if since else None
     except ValueError:
         raise UserInputError(f"--since {since!r} is not a date; use YYYY-MM-DD") from None
-    container = get_container()
+    container = get_container(read_only=True)
     with container.engine.connect() as conn:
         current = container.budgets().budget(budget_id, conn)
         proposal = load_proposal(file, budget_id, current)
@@ -181,9 +215,9 @@ def what_if(
         ["", "now", "proposed"],
         [
             ("entries subtracted", current_s["subtracted_entries"], proposed_s["subtracted_entries"]),
-            ("amount subtracted", current_s["subtracted"], proposed_s["subtracted"]),
+            ("amount subtracted", current_s["subtracted_display"], proposed_s["subtracted_display"]),
             ("entries left pending", current_s["pending_entries"], proposed_s["pending_entries"]),
-            ("settled balance", data["settled"], data["proposed_settled"]),
+            ("settled balance", data["settled_display"], data["proposed_settled_display"]),
             (
                 "top-ups created",
                 sum(1 for t in current_s["topups"] if not t["blocked"]),

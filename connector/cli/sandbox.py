@@ -28,6 +28,9 @@ def sandbox(
     anchor: str | None = typer.Option(
         None, "--anchor", help="Last day of tracked time, YYYY-MM-DD (default today)."
     ),
+    task_share: float = typer.Option(
+        0.0, "--task-share", help="Share of the entries tracked on tasks, 0..1 (e.g. 0.02)."
+    ),
     client_id: str = typer.Option(DEFAULT_CLIENT_ID, "--client-id", help="OAuth client id to accept."),
     client_secret: str = typer.Option(DEFAULT_CLIENT_SECRET, "--client-secret", help="OAuth client secret."),
     token_lifetime: int = typer.Option(3600, "--token-lifetime", help="Access-token lifetime in seconds."),
@@ -48,6 +51,7 @@ def sandbox(
             entries=entries,
             months=months,
             anchor=anchor,
+            task_share=task_share,
             client_id=client_id,
             client_secret=client_secret,
             token_lifetime=token_lifetime,

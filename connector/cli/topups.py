@@ -6,8 +6,9 @@ from typing import Any
 
 import typer
 
+from connector.billing import Money
 from connector.cli.context import get_container
-from connector.cli.output import console, print_json, print_table
+from connector.cli.output import console, money_json, print_json, print_table
 from connector.invoicing import Topup, TopupOperator, TopupStatus
 from connector.invoicing.teamleader_api import TeamleaderInvoices
 from connector.teamleader import build_client
@@ -15,8 +16,8 @@ from connector.teamleader import build_client
 app = typer.Typer(help="Top-up invoices: list, retry, cancel.", no_args_is_help=True)
 
 
-def _operator(*, with_client: bool) -> TopupOperator:
-    container = get_container()
+def _operator(*, with_client: bool, read_only: bool = False) -> TopupOperator:
+    container = get_container(read_only=read_only)
     if not with_client:
         return TopupOperator(container.engine)
     client = build_client(container.settings, container.engine)
@@ -31,6 +32,10 @@ def _as_dict(topup: Topup) -> dict[str, Any]:
         "status": topup.status.value,
         "amount_cents": topup.amount_cents,
         "currency": topup.currency,
+        "amount": money_json(Money.from_cents(topup.amount_cents, topup.currency))
+        if topup.currency
+        else None,
+        "amount_display": _amount(topup),
         "quantity_seconds": topup.quantity_seconds,
         "marker": topup.marker,
         "invoice_id": topup.invoice_id,
@@ -59,7 +64,7 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List top-ups, newest first, with their invoice and last error."""
-    topups = _operator(with_client=False).list(budget_id=budget, status=status)
+    topups = _operator(with_client=False, read_only=True).list(budget_id=budget, status=status)
     if as_json:
         print_json([_as_dict(topup) for topup in topups])
         return
@@ -79,23 +84,32 @@ def list_command(
             ]
             for topup in topups
         ),
+        ids=["id", "budget", "invoice", "marker", "created"],
     )
 
 
 @app.command("retry")
 def retry_command(
     topup_id: str = typer.Argument(..., help="The top-up's id (see `prepaid topups list`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the top-up as JSON (as `topups list` does)."),
 ) -> None:
     """Make a failed top-up resume where it failed (after the cause is fixed), or a waiting one due now."""
     topup = _operator(with_client=False).retry(topup_id)
+    if as_json:
+        print_json(_as_dict(topup))
+        return
     console.print(f"top-up {topup.id} is {topup.status.value} and due now; the worker picks it up next.")
 
 
 @app.command("cancel")
 def cancel_command(
     topup_id: str = typer.Argument(..., help="The top-up's id (see `prepaid topups list`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the top-up as JSON (as `topups list` does)."),
 ) -> None:
     """Cancel a top-up before its invoice is booked; its draft is deleted in Teamleader."""
     planned = _operator(with_client=False).get(topup_id).status is TopupStatus.PLANNED
     topup = _operator(with_client=not planned).cancel(topup_id)
+    if as_json:
+        print_json(_as_dict(topup))
+        return
     console.print(f"top-up {topup.id} cancelled; no invoice remains for it in Teamleader.")

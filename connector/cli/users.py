@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from connector.cli.output import print_json
 from connector.errors import UserInputError
 from connector.web.security import hash_password
 
@@ -27,6 +28,7 @@ def _users() -> None:
 @users_app.command("hash-password")
 def hash_password_command(
     stdin: bool = typer.Option(False, "--stdin", help="Read the password from standard input (one line)."),
+    as_json: bool = typer.Option(False, "--json", help='Print {"password_hash": ...}.'),
 ) -> None:
     """Print the argon2 hash of a password, for PREPAID_ADMIN_PASSWORD_HASH."""
     if stdin:
@@ -38,4 +40,8 @@ def hash_password_command(
             f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH} "
             "(a few random words work well)"
         )
-    print(hash_password(password))
+    hashed = hash_password(password)
+    if as_json:
+        print_json({"password_hash": hashed})
+    else:
+        print(hashed)

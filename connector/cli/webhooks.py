@@ -43,11 +43,11 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
         print_json([{"url": _shown(h.url), "ours": h.url == ours, "types": h.types} for h in hooks])
     else:
         rows = [(_shown(h.url), "yes" if h.url == ours else "", ", ".join(h.types)) for h in hooks]
-        print_table("Webhooks", ["url", "ours", "types"], rows)
+        print_table("Webhooks", ["url", "ours", "types"], rows, ids=["url"])
 
 
 @app.command("unregister")
-def unregister_command() -> None:
+def unregister_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Remove our webhook (every event type) from Teamleader."""
     container = get_container()
     url = webhook_url(container.settings)
@@ -55,4 +55,7 @@ def unregister_command() -> None:
     registered = [h for h in client.webhooks() if h.url == url]
     for hook in registered:
         client.unregister_webhook(url, list(hook.types))
-    console.print(f"unregistered {_shown(url)}" if registered else "no webhook of ours was registered")
+    if as_json:
+        print_json({"url": _shown(url), "unregistered": bool(registered)})
+    else:
+        console.print(f"unregistered {_shown(url)}" if registered else "no webhook of ours was registered")

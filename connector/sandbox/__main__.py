@@ -27,6 +27,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--months", type=int, default=6)
     parser.add_argument("--anchor", default=None, help="last day of tracked time, YYYY-MM-DD (default today)")
+    parser.add_argument(
+        "--task-share", type=float, default=0.0, help="share of the entries tracked on tasks, 0..1"
+    )
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
     parser.add_argument("--token-lifetime", type=int, default=3600)
@@ -44,6 +47,7 @@ def main(argv: list[str]) -> int:
             entries=args.entries,
             months=args.months,
             anchor=args.anchor,
+            task_share=args.task_share,
             client_id=args.client_id,
             client_secret=args.client_secret,
             token_lifetime=args.token_lifetime,

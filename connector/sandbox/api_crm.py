@@ -324,10 +324,6 @@ def tickets_info(sandbox: Sandbox, body: dict[str, Any]) -> Reply:
     return 200, {"data": render.ticket(_lookup(sandbox.state.tickets, body, "Ticket"))}
 
 
-def tasks_info(sandbox: Sandbox, body: dict[str, Any]) -> Reply:
-    return 200, {"data": render.todo(_lookup(sandbox.state.todos, body, "Task"))}
-
-
 HANDLERS: dict[str, Handler] = {
     "users.me": users_me,
     "users.list": users_list,
@@ -345,5 +341,4 @@ HANDLERS: dict[str, Handler] = {
     "projects.info": projects_info,
     "milestones.info": milestones_info,
     "tickets.info": tickets_info,
-    "tasks.info": tasks_info,
 }

@@ -2,7 +2,8 @@
 
 Only the documented filters exist (`ids`, `user_id`, `started_after/before`, `ended_after/before`
 inclusive, `subject`, `subject_types`, `relates_to`); anything else, such as `updated_since`, is
-ignored and the whole table comes back. The only sort is `starts_on`.
+ignored and the whole table comes back. The only sort is `starts_on`. `timeTracking.info` adds
+`locked` to the entry and `meta.updatable` beside `data`, at the top level, as the spec has it.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def time_tracking_info(sandbox: Sandbox, body: dict[str, Any]) -> Reply:
     entry = sandbox.state.entries.get(entry_id)
     if entry is None:
         raise ApiError(404, f"Time tracking {entry_id} not found")
-    return 200, {"data": render.time_entry(entry, includes(body), detail=True)}
+    data = render.time_entry(entry, includes(body), detail=True)
+    return 200, {"data": data, "meta": {"updatable": True}}
 
 
 HANDLERS: dict[str, Handler] = {

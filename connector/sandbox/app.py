@@ -1,7 +1,7 @@
 """The sandbox as one ASGI application: OAuth, the Teamleader API and the control API on one port.
 
-Routes: `GET /oauth2/authorize`, `POST /oauth2/access_token`, `POST /<resource>.<action>` and
-`/_sandbox/...`. An API request goes through, in order: request counting, injected faults,
+Routes: `GET /oauth2/authorize`, `POST /oauth2/access_token`, `POST /<resource>.<action>` (and
+the deprecated `GET /<resource>.list|info?query`, `querybody`) and `/_sandbox/...`. An API request goes through, in order: request counting, injected faults,
 bearer-token check (401), rate limit (429), schema validation (400), the handler, and the
 "write applied but 500 returned" fault. The app is raw ASGI, not a framework, because the
 sandbox must answer thousands of list requests per second on one core.
@@ -15,11 +15,12 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from connector.sandbox import api_crm, api_invoices, api_time, api_webhooks, control
+from connector.sandbox import api_crm, api_invoices, api_tasks, api_time, api_webhooks, control
 from connector.sandbox.core import Sandbox
 from connector.sandbox.errors import ApiError, error_body
 from connector.sandbox.jsonio import decode, encode
 from connector.sandbox.listing import Reply
+from connector.sandbox.querybody import GET_ACTIONS, body_from_query
 from connector.sandbox.validation import validate_request
 
 __all__ = ["SandboxApp", "create_app"]
@@ -29,7 +30,13 @@ Receive = Any
 Send = Any
 Headers = list[tuple[bytes, bytes]]
 
-HANDLERS = {**api_crm.HANDLERS, **api_time.HANDLERS, **api_invoices.HANDLERS, **api_webhooks.HANDLERS}
+HANDLERS = {
+    **api_crm.HANDLERS,
+    **api_tasks.HANDLERS,
+    **api_time.HANDLERS,
+    **api_invoices.HANDLERS,
+    **api_webhooks.HANDLERS,
+}
 API_VERSION = b"2023-09-26"
 
 
@@ -125,9 +132,17 @@ class SandboxApp:
             if not decision.allowed:
                 sandbox.request_counts["rate_limited"] += 1
                 raise ApiError(429, "Too Many Requests")
-            if scope["method"] != "POST":
-                raise ApiError(405, f"Use POST with a JSON body for /{endpoint}")
-            status, payload = _run(sandbox, handler, endpoint, await _read_body(receive))
+            if scope["method"] == "POST":
+                body = _decode(await _read_body(receive))
+            elif scope["method"] == "GET" and endpoint.endswith(GET_ACTIONS):
+                body = body_from_query(endpoint, scope.get("query_string", b""))
+            else:
+                raise ApiError(
+                    405,
+                    f"Use POST with a JSON body for /{endpoint} "
+                    "(GET with query parameters is only possible, and deprecated, for .list and .info)",
+                )
+            status, payload = _run(sandbox, handler, endpoint, body)
         except ApiError as error:
             await _respond(send, error.status, error.body(), rate)
             return
@@ -136,13 +151,17 @@ class SandboxApp:
         await _respond(send, status, payload, rate)
 
 
-def _run(sandbox: Sandbox, handler: Any, endpoint: str, raw: bytes) -> Reply:
+def _decode(raw: bytes) -> dict[str, Any]:
     try:
         body = decode(raw) if raw.strip() else {}
     except ValueError as exc:
         raise ApiError(400, "The request body is not valid JSON") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object")
+    return body
+
+
+def _run(sandbox: Sandbox, handler: Any, endpoint: str, body: dict[str, Any]) -> Reply:
     validate_request(endpoint, body)
     with sandbox.state.lock:
         reply: Reply = handler(sandbox, body)

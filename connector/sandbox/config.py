@@ -28,6 +28,13 @@ class SeedParams:
     months: int = 6
     anchor: date | None = None
     """Last day of tracked time; defaults to today so the demo looks current."""
+    task_share: float = 0.0
+    """Share (0..1) of the entries tracked on tasks (`todo` subjects), some of them on tasks
+    without a customer; 0 (the default) tracks nothing on tasks."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.task_share <= 1.0:
+            raise ValueError(f"task_share {self.task_share} must be between 0 and 1 (e.g. 0.02 for 2 %)")
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 Loopback only and without auth. It seeds and resets the account, reads the full state, counts
 requests per endpoint, sets faults and limits, revokes tokens, and makes changes "in Teamleader"
-(time entries, companies, contacts, invoice bookings, payments and credits) that fire webhooks
+(time entries, companies, contacts, tasks, invoice bookings, payments and credits) that fire webhooks
 exactly as a user's change in Teamleader would. Routes are listed in `ROUTES` below.
 """
 
@@ -24,9 +24,11 @@ from connector.sandbox.control_records import (
     add_company,
     add_contact,
     add_entry,
+    add_task,
     company_changes,
     contact_changes,
     entry_changes,
+    task_changes,
 )
 from connector.sandbox.control_state import full_state
 from connector.sandbox.core import Sandbox
@@ -72,9 +74,11 @@ def _seed(sandbox: Sandbox, body: Body, query: dict[str, str], args: list[str]) 
     known = {item.name for item in fields(SeedParams)}
     merged = {**current, **{key: value for key, value in body.items() if key in known}}
     anchor = merged.pop("anchor")
+    task_share = float(merged.pop("task_share"))
     params = SeedParams(
         **{key: int(value) for key, value in merged.items()},
         anchor=date.fromisoformat(anchor) if isinstance(anchor, str) else anchor,
+        task_share=task_share,
     )
     sandbox.reseed(params)
     return 200, {"seed": _seed_dict(params), "entries": len(sandbox.state.entries)}
@@ -190,6 +194,21 @@ def _delete_contact(sandbox: Sandbox, body: Body, query: dict[str, str], args: l
     return 204, None
 
 
+def _add_task(sandbox: Sandbox, body: Body, query: dict[str, str], args: list[str]) -> Reply:
+    return 201, {"data": {"type": "task", "id": add_task(sandbox, body).id}}
+
+
+def _update_task(sandbox: Sandbox, body: Body, query: dict[str, str], args: list[str]) -> Reply:
+    """Moves a task to another milestone, changes or clears its customer; fires `task.updated`."""
+    sandbox.state.update_task(args[0], task_changes(body))
+    return 204, None
+
+
+def _delete_task(sandbox: Sandbox, body: Body, query: dict[str, str], args: list[str]) -> Reply:
+    sandbox.state.delete_task(args[0])
+    return 204, None
+
+
 def _on(sandbox: Sandbox, body: Body) -> date:
     return invoicing.parse_date(body["on"], "on") if "on" in body else sandbox.now().date()
 
@@ -261,6 +280,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/_sandbox/contacts"): _add_contact,
     ("POST", f"/_sandbox/contacts/{_ID}"): _update_contact,
     ("DELETE", f"/_sandbox/contacts/{_ID}"): _delete_contact,
+    ("POST", "/_sandbox/tasks"): _add_task,
+    ("POST", f"/_sandbox/tasks/{_ID}"): _update_task,
+    ("DELETE", f"/_sandbox/tasks/{_ID}"): _delete_task,
     ("POST", f"/_sandbox/invoices/{_ID}/book"): _book,
     ("POST", f"/_sandbox/invoices/{_ID}/pay"): _pay,
     ("POST", f"/_sandbox/invoices/{_ID}/remove-payments"): _remove_payments,

@@ -3,22 +3,36 @@
 Time entries: `{user_id, work_type_id, started_at, duration, description, subject {type, id} | null,
 invoiceable, billing_info {type, invoice: {id} | null} | null, hourly_rate}`; every key optional
 on update, sensible defaults on create (the current user, one hour, starting now).
+
+Tasks: `{title, customer {type, id} | null, milestone_id | null, project_id | null, assignee_id,
+work_type_id, due_on}`; on update the project follows the milestone unless given, and
+`customer: null` clears the customer. A new task has no customer and no milestone by default.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from connector.sandbox.errors import ApiError
 from connector.sandbox.listing import parse_datetime
-from connector.sandbox.model import Company, Contact, Ref, TimeEntry
+from connector.sandbox.model import Company, Contact, Ref, TimeEntry, Todo
 
 if TYPE_CHECKING:
     from connector.sandbox.core import Sandbox
 
-__all__ = ["add_company", "add_contact", "add_entry", "company_changes", "contact_changes", "entry_changes"]
+__all__ = [
+    "add_company",
+    "add_contact",
+    "add_entry",
+    "add_task",
+    "company_changes",
+    "contact_changes",
+    "entry_changes",
+    "task_changes",
+]
 
 
 def _subject(raw: Any) -> Ref | None:
@@ -143,3 +157,46 @@ def add_contact(sandbox: Sandbox, body: dict[str, Any]) -> Contact:
         updated_at=now,
     )
     return sandbox.state.add_contact(contact)
+
+
+def _customer(raw: Any) -> Ref | None:
+    customer = _subject(raw)
+    if customer is not None and customer[0] not in ("company", "contact"):
+        raise ApiError(400, "customer must be {type: company or contact, id} or null")
+    return customer
+
+
+def task_changes(body: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for key in ("title", "assignee_id", "work_type_id", "milestone_id", "project_id"):
+        if key in body:
+            changes[key] = body[key]
+    if "customer" in body:
+        changes["customer"] = _customer(body["customer"])
+    if "due_on" in body:
+        try:
+            changes["due_on"] = date.fromisoformat(str(body["due_on"]))
+        except ValueError as exc:
+            raise ApiError(400, "due_on must be a date, YYYY-MM-DD") from exc
+    return changes
+
+
+def add_task(sandbox: Sandbox, body: dict[str, Any]) -> Todo:
+    state = sandbox.state
+    now = sandbox.now()
+    changes = task_changes(body)
+    milestone = state.milestones.get(changes.get("milestone_id") or "")
+    task = Todo(
+        id=str(uuid.uuid4()),
+        title="New task",
+        customer=None,
+        project_id=milestone.project_id if milestone else None,
+        milestone_id=None,
+        assignee_id=state.current_user_id,
+        work_type_id=next(iter(state.work_types), ""),
+        due_on=now.date(),
+        added_at=now,
+    )
+    for key, value in changes.items():
+        setattr(task, key, value)
+    return state.add_task(task)

@@ -60,7 +60,7 @@ def full_state(sandbox: Sandbox, *, with_entries: bool) -> dict[str, Any]:
         "projects": [render.project(item) for item in state.projects.values()],
         "milestones": [render.milestone(item) for item in state.milestones.values()],
         "tickets": [render.ticket(item) for item in state.tickets.values()],
-        "todos": [render.todo(item) for item in state.todos.values()],
+        "todos": [render.todo(item, detail=True) for item in state.todos.values()],
         "invoices": [render_invoices.invoice(state, item, detail=True) for item in state.invoices.values()],
         "credit_notes": [render_invoices.credit_note(state, item) for item in state.credit_notes.values()],
         "webhooks": sandbox.webhooks.listing(),

@@ -14,15 +14,26 @@ __all__ = ["ApiError", "error_body"]
 class ApiError(Exception):
     """An answer other than success that a real Teamleader would give for the same request."""
 
-    def __init__(self, status: int, title: str, *, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{status} {title}")
         self.status = status
         self.title = title
         self.extra = extra or {}
+        self.error = error or {}
 
     def body(self) -> dict[str, Any]:
-        """The JSON body: the `errors` array, plus any OAuth-style top-level keys."""
-        return {**self.extra, **error_body(self.status, self.title)}
+        """The JSON body: the `errors` array (its entry with any `error` keys such as `code` and
+        `meta`), plus any OAuth-style top-level keys."""
+        body = {**self.extra, **error_body(self.status, self.title)}
+        body["errors"][0].update(self.error)
+        return body
 
 
 def error_body(status: int, title: str) -> dict[str, Any]:

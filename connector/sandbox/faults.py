@@ -1,6 +1,7 @@
 """Fault injection: the failures a real Teamleader (or the network to it) can produce.
 
-A `FaultRule` targets one endpoint (or `*`) and has a kind:
+A `FaultRule` targets one endpoint, every endpoint of a resource (`tasks.*`: `tasks.list` and
+`tasks.info`) or all of them (`*`), and has a kind:
 
 - `status`: answer with an error status (e.g. 503) without touching any data;
 - `latency`: wait before handling the request (combines with the other kinds);
@@ -51,7 +52,11 @@ class FaultRule:
 
     def matches(self, endpoint: str) -> bool:
         exhausted = self.count is not None and self.fired >= self.count
-        return not exhausted and self.endpoint in ("*", endpoint)
+        if exhausted:
+            return False
+        if self.endpoint.endswith(".*"):
+            return endpoint.startswith(self.endpoint[:-1])
+        return self.endpoint in ("*", endpoint)
 
     def as_dict(self) -> dict[str, Any]:
         return {

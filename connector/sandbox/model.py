@@ -163,14 +163,21 @@ class Ticket:
 
 @dataclass(slots=True)
 class Todo:
+    """A task (`tasks.*`); time tracked on it names it as a `todo` subject (teamleader-api.md §5.12).
+
+    A task may have no customer at all, and it may hang on a milestone (hence a project) or not.
+    """
+
     id: str
     title: str
-    customer: Ref
+    customer: Ref | None
     project_id: str | None
     milestone_id: str | None
     assignee_id: str
     work_type_id: str
     due_on: date
+    added_at: datetime | None = None
+    estimated_minutes: int = 60
 
 
 @dataclass(slots=True)

@@ -2,10 +2,11 @@
 
 Authorize approves at once and redirects with `code` and `state`; codes are single-use and
 expire after 10 minutes; every refresh rotates the refresh token and kills the old one; a dead or
-revoked refresh token gets 400 with a body carrying both observed shapes (`invalid_grant` and the
-`errors` array); a wrong client secret gets 401 `invalid_client`. Every refresh grant is recorded
-(`refresh_grants`: when, whether it rotated, how old the spent pair was) so a test can tell one
-refresh per expiry from a refresh before every call or a refresh token sent twice.
+revoked refresh token gets 400 with a body carrying both observed shapes (`invalid_grant`, and
+the `errors` array whose entry has `code` 8 and `meta {type, hint}`, T2DB's observed body); a
+wrong client secret gets 401 `invalid_client`. Every refresh grant is recorded (`refresh_grants`:
+when, whether it rotated, how old the spent pair was) so a test can tell one refresh per expiry
+from a refresh before every call or a refresh token sent twice.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class OAuthServer:
                     "hint": "Token has been revoked",
                     "message": "The refresh token is invalid.",
                 },
+                error={"code": 8, "meta": {"type": "invalid_request", "hint": "Token has been revoked"}},
             )
         return self._issue(client_id)
 

@@ -198,7 +198,6 @@ def time_entry(record: TimeEntry, includes: frozenset[str], *, detail: bool) -> 
         data["hourly_rate"] = amount(record.hourly_rate, "EUR")
     if detail:
         data["locked"] = False
-        data["meta"] = {"updatable": True}
     if "materials" in includes:
         data["materials"] = []
     if "relates_to" in includes:
@@ -258,15 +257,16 @@ def ticket(record: Ticket) -> dict[str, Any]:
     }
 
 
-def todo(record: Todo) -> dict[str, Any]:
-    return {
+def todo(record: Todo, *, detail: bool) -> dict[str, Any]:
+    """A task as `tasks.info` (detail: with `custom_fields`) or `tasks.list` (with `added_at`) shows it."""
+    data: dict[str, Any] = {
         "id": record.id,
         "title": record.title,
         "description": "",
         "completed": False,
         "completed_at": None,
         "due_on": record.due_on.isoformat(),
-        "estimated_duration": None,
+        "estimated_duration": {"unit": "min", "value": record.estimated_minutes},
         "work_type": {"type": "workType", "id": record.work_type_id},
         "assignee": {"type": "user", "id": record.assignee_id},
         "customer": ref(record.customer),
@@ -274,6 +274,10 @@ def todo(record: Todo) -> dict[str, Any]:
         "deal": None,
         "project": typed("project", record.project_id),
         "ticket": None,
-        "custom_fields": [],
         "priority": "B",
     }
+    if detail:
+        data["custom_fields"] = []
+    else:
+        data["added_at"] = iso(record.added_at) if record.added_at else None
+    return data

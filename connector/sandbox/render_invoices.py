@@ -58,7 +58,7 @@ def invoice(state: SandboxState, record: Invoice, *, detail: bool) -> dict[str, 
         "payment_reference": None,
         "invoicee": {
             "name": name,
-            "vat_number": None,
+            "vat_number": _vat_number(state, customer),
             "customer": ref(customer),
             "for_attention_of": record.for_attention_of,
         },
@@ -72,6 +72,8 @@ def invoice(state: SandboxState, record: Invoice, *, detail: bool) -> dict[str, 
         "project": typed("project", record.project_id),
     }
     if detail:
+        data["invoicee"]["email"] = _email(state, customer)
+        data["invoicee"]["national_identification_number"] = None
         data["grouped_lines"] = [_group(state, group, record.currency) for group in record.grouped_lines]
         data["payment_term"] = record.payment_term
         data["payments"] = [
@@ -125,6 +127,18 @@ def customer_name(state: SandboxState, customer: Ref) -> str:
         return state.companies[customer[1]].name
     person = state.contacts.get(customer[1])
     return f"{person.first_name} {person.last_name}" if person else ""
+
+
+def _vat_number(state: SandboxState, customer: Ref) -> str | None:
+    company = state.companies.get(customer[1]) if customer[0] == "company" else None
+    return company.vat_number if company else None
+
+
+def _email(state: SandboxState, customer: Ref) -> str | None:
+    """The invoicee's address as `invoices.info` shows it (the customer's, when it still exists)."""
+    table = state.companies if customer[0] == "company" else state.contacts
+    party = table.get(customer[1])
+    return party.email if party and party.email else None
 
 
 def credit_note(state: SandboxState, record: CreditNote) -> dict[str, Any]:

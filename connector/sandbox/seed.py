@@ -4,7 +4,8 @@ The data looks like a small agency: users with hourly rates (one without), work 
 departments each with 21 %, 6 % and 0 % tax rates, companies and contacts (some linked),
 projects with milestones, tickets and to-dos for customers, and time entries over months with
 varied durations; some not invoiceable, some already invoiced or settled as prepaid in
-Teamleader, some tracked on a milestone, ticket or to-do rather than on the customer.
+Teamleader, some tracked on a milestone or ticket rather than on the customer; and, with
+`task_share`, a chosen share on tasks, with or without a customer.
 """
 
 from __future__ import annotations
@@ -101,6 +102,10 @@ _DESCRIPTIONS = (
     "Logo iterations",
     "Analytics report",
 )
+_TASK_TITLES = ("Write release notes", "Fix contact form", "Prepare workshop", "Review copy", "Update DNS")
+_NO_CUSTOMER_SHARE = 0.15
+_REUSE_SHARE = 0.2
+"""Chance that an entry moved onto a task lands on one already made, so some tasks carry more."""
 _DURATIONS = (900, 1800, 1800, 2700, 3600, 3600, 3600, 5400, 7200, 7200, 10800, 14400, 28800)
 
 
@@ -117,7 +122,10 @@ def build_state(params: SeedParams, today: date) -> SandboxState:
     _reference_data(state, rng, start)
     customers = _customers(state, rng, params, start, anchor)
     work = _customer_work(state, rng, customers, start, anchor)
-    _entries(state, rng, params.entries, customers, work, start, anchor)
+    entries = _entries(state, rng, params.entries, customers, work, start, anchor)
+    if params.task_share > 0:
+        _track_on_tasks(state, random.Random(f"tasks-{params.seed}"), entries, params.task_share, start)
+    state.load_entries(entries)
     add_invoiced_history(state, rng, start)
     return state
 
@@ -228,7 +236,10 @@ def _customers(
 def _customer_work(
     state: SandboxState, rng: random.Random, customers: list[Ref], start: date, anchor: date
 ) -> dict[Ref, list[Ref]]:
-    """Projects, milestones, tickets and to-dos per customer; returns the subjects to track on."""
+    """Projects, milestones, tickets and to-dos per customer; returns the subjects to track on.
+
+    To-dos are not among them: time goes on tasks only by `task_share` (`_track_on_tasks`), whose
+    entries cost a client a task lookup each, so the default seed keeps none."""
     users = list(state.users)
     work_types = list(state.work_types)
     work: dict[Ref, list[Ref]] = {}
@@ -277,9 +288,9 @@ def _customer_work(
                 assignee_id=rng.choice(users),
                 work_type_id=rng.choice(work_types),
                 due_on=anchor,
+                added_at=datetime.combine(start, time(8), tzinfo=UTC),
             )
             state.todos[todo.id] = todo
-            subjects.append(("todo", todo.id))
         work[customer] = subjects
     return work
 
@@ -292,9 +303,9 @@ def _entries(
     work: dict[Ref, list[Ref]],
     start: date,
     anchor: date,
-) -> None:
+) -> list[TimeEntry]:
     if not customers:
-        return
+        return []
     users = list(state.users.values())
     work_types = list(state.work_types)
     span_days = (anchor - start).days + 1
@@ -330,4 +341,53 @@ def _entries(
                 hourly_rate=user.hourly_rate,
             )
         )
-    state.load_entries(entries)
+    return entries
+
+
+def _track_on_tasks(
+    state: SandboxState, rng: random.Random, entries: list[TimeEntry], share: float, start: date
+) -> None:
+    """Moves entries from their customer onto tasks until `share` of all entries are on a task.
+
+    Uses its own RNG, so the rest of the seed stays what it was. About one task in seven has no
+    customer (the entry's time then belongs to nobody); the others belong to the entry's customer
+    (its seeded to-dos first), and some hang on a milestone (of that customer's project, for a
+    task with a customer).
+    """
+    candidates = [
+        index
+        for index, entry in enumerate(entries)
+        if entry.subject is not None and entry.subject[0] in ("company", "contact")
+    ]
+    wanted = min(round(len(entries) * share), len(candidates))
+    milestones: dict[Ref | None, list[Milestone]] = {None: list(state.milestones.values())}
+    for step in state.milestones.values():
+        milestones.setdefault(state.projects[step.project_id].customer, []).append(step)
+    users, work_types = list(state.users), list(state.work_types)
+    added_at = datetime.combine(start, time(8), tzinfo=UTC)
+    pools: dict[Ref | None, list[str]] = {}
+    for todo in state.todos.values():
+        pools.setdefault(todo.customer, []).append(todo.id)
+    for index in sorted(rng.sample(candidates, wanted)):
+        entry = entries[index]
+        customer = None if rng.random() < _NO_CUSTOMER_SHARE else entry.subject
+        pool = pools.setdefault(customer, [])
+        if pool and rng.random() < _REUSE_SHARE:
+            entry.subject = ("todo", rng.choice(pool))
+            continue
+        choices = milestones.get(customer, [])
+        milestone = rng.choice(choices) if choices and rng.random() < 0.4 else None
+        task = Todo(
+            id=_uid(rng),
+            title=rng.choice(_TASK_TITLES),
+            customer=customer,
+            project_id=milestone.project_id if milestone else None,
+            milestone_id=milestone.id if milestone else None,
+            assignee_id=rng.choice(users),
+            work_type_id=rng.choice(work_types),
+            due_on=entry.started_at.date(),
+            added_at=added_at,
+        )
+        state.todos[task.id] = task
+        pool.append(task.id)
+        entry.subject = ("todo", task.id)

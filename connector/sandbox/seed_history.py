@@ -21,18 +21,11 @@ __all__ = ["add_invoiced_history"]
 _HOUR_PRICE = Decimal("95.00")
 
 
-def _customer_of(entry: TimeEntry) -> Ref | None:
-    for relation in entry.relates_to:
-        if relation[0] in ("company", "contact"):
-            return relation
-    return None
-
-
 def add_invoiced_history(state: SandboxState, rng: random.Random, start: date) -> None:
     cutoff = start + timedelta(days=30)
     billed: dict[Ref, list[TimeEntry]] = {}
     for entry in state.entries.values():
-        customer = _customer_of(entry)
+        customer = state.customer_of(entry)
         if customer is None or not entry.invoiceable or entry.started_at.date() >= cutoff:
             continue
         roll = rng.random()

@@ -38,6 +38,7 @@ ENDPOINTS = (
     "projects.info",
     "milestones.info",
     "tickets.info",
+    "tasks.list",
     "tasks.info",
     "invoices.draft",
     "invoices.book",

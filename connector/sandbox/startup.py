@@ -22,6 +22,7 @@ def build_config(
     entries: int,
     months: int,
     anchor: str | None,
+    task_share: float = 0.0,
     client_id: str,
     client_secret: str,
     token_lifetime: int,
@@ -36,10 +37,12 @@ def build_config(
         raise ValueError(f"--anchor {anchor!r} is not a date (YYYY-MM-DD)") from exc
     if min(companies, contacts, entries) < 0 or months < 1:
         raise ValueError("--companies, --contacts and --entries must be >= 0, --months >= 1")
+    if not 0.0 <= task_share <= 1.0:
+        raise ValueError(f"--task-share {task_share} must be between 0 and 1 (e.g. 0.02 for 2 %)")
     return SandboxConfig(
         client_id=client_id,
         client_secret=client_secret,
-        seed=SeedParams(seed, companies, contacts, entries, months, anchor_date),
+        seed=SeedParams(seed, companies, contacts, entries, months, anchor_date, task_share),
         settings=RuntimeSettings(
             access_token_lifetime=token_lifetime,
             rate_limit=max(rate_limit, 1),

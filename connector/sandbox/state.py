@@ -1,6 +1,6 @@
 """The sandbox's in-memory Teamleader account: every record, its indexes, and record changes.
 
-All changes to companies, contacts and time entries go through the methods here, so indexes and
+All changes to companies, contacts, tasks and time entries go through the methods here, so indexes and
 the records' pre-rendered JSON (`fragments`) stay right and every change emits the webhook event
 Teamleader would send (teamleader-api.md §4.2).
 Invoices have their own rules in `invoicing`.
@@ -72,6 +72,7 @@ class SandboxState:
         self.entry_json = FragmentCache()
         self.company_json = FragmentCache()
         self.contact_json = FragmentCache()
+        self.task_json = FragmentCache()
         self.on_event: EventSink = _ignore
 
     def emit(self, event_type: str, subject: Ref) -> None:
@@ -96,7 +97,12 @@ class SandboxState:
         return table is not None and subject_id in table
 
     def relations(self, subject: Ref | None) -> tuple[Ref, ...]:
-        """What `includes=relates_to` lists: the subject's project, milestone, ticket and customer."""
+        """What `includes=relates_to` lists: the subject's project, milestone, ticket and customer.
+
+        For a task (`todo`) only its milestone and project: the real `relates_to` carries neither
+        the task nor the task's customer (issue 16), so a client must look that up with
+        `tasks.list`/`tasks.info`; and a task without a customer does not inherit the project's.
+        """
         if subject is None:
             return ()
         kind, subject_id = subject
@@ -114,16 +120,25 @@ class SandboxState:
             customer, milestone_id, project_id = ticket.customer, ticket.milestone_id, ticket.project_id
         elif kind == "todo" and subject_id in self.todos:
             todo = self.todos[subject_id]
-            customer, milestone_id, project_id = todo.customer, todo.milestone_id, todo.project_id
+            milestone_id, project_id = todo.milestone_id, todo.project_id
         if milestone_id is not None and milestone_id in self.milestones:
             related.append(("milestone", milestone_id))
             project_id = project_id or self.milestones[milestone_id].project_id
         if project_id is not None and project_id in self.projects:
             related.append(("project", project_id))
-            customer = customer or self.projects[project_id].customer
+            if kind != "todo":
+                customer = customer or self.projects[project_id].customer
         if customer is not None:
             related.append(customer)
         return tuple(related)
+
+    def customer_of(self, entry: TimeEntry) -> Ref | None:
+        """The customer an entry's time belongs to, including a task's own customer."""
+        subject = entry.subject
+        if subject is not None and subject[0] == "todo":
+            todo = self.todos.get(subject[1])
+            return todo.customer if todo is not None else None
+        return next((item for item in entry.relates_to if item[0] in ("company", "contact")), None)
 
     def load_entries(self, entries: list[TimeEntry]) -> None:
         """Adds many entries without events (seeding)."""
@@ -174,6 +189,66 @@ class SandboxState:
             raise ApiError(400, "duration must not be negative")
         if entry.started_at.tzinfo is None:
             raise ApiError(400, "started_at needs a timezone offset")
+
+    def add_task(self, task: Todo) -> Todo:
+        self._check_task(task)
+        self.todos[task.id] = task
+        self.emit("task.created", ("task", task.id))
+        return task
+
+    def update_task(self, task_id: str, changes: dict[str, Any]) -> Todo:
+        """Changes a task (e.g. moves it to another milestone, changes or clears its customer).
+
+        The project follows the milestone unless given; the entries tracked on the task get their
+        new `relates_to` (and lose their kept JSON), and `task.updated` fires, as in Teamleader.
+        """
+        current = self._get(self.todos, task_id, "task")
+        allowed = {item.name for item in fields(Todo)} - {"id", "added_at"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ApiError(400, f"cannot change {', '.join(sorted(unknown))} of a task")
+        if "milestone_id" in changes and "project_id" not in changes:
+            milestone = self.milestones.get(changes["milestone_id"] or "")
+            changes = {**changes, "project_id": milestone.project_id if milestone else None}
+        updated = replace(current, **changes)
+        self._check_task(updated)
+        self.todos[task_id] = updated
+        self.task_json.forget(task_id)
+        self._relink_entries(("todo", task_id))
+        self.emit("task.updated", ("task", task_id))
+        return updated
+
+    def delete_task(self, task_id: str) -> None:
+        """Removes a task; time tracked on it keeps naming it, so a lookup of it answers 404."""
+        self._get(self.todos, task_id, "task")
+        del self.todos[task_id]
+        self.task_json.forget(task_id)
+        self._relink_entries(("todo", task_id))
+        self.emit("task.deleted", ("task", task_id))
+
+    def _relink_entries(self, subject: Ref) -> None:
+        relations = self.relations(subject)
+        for entry_id in self.time_index.on_subject(subject):
+            current = self.entries[entry_id]
+            if current.relates_to == relations:
+                continue
+            updated = replace(current, relates_to=relations)
+            self.time_index.remove(current)
+            self.entries[entry_id] = updated
+            self.entry_json.forget(entry_id)
+            self.time_index.add(updated)
+
+    def _check_task(self, task: Todo) -> None:
+        if task.customer is not None and not self.customer_exists(task.customer):
+            raise ApiError(400, f"customer {task.customer[0]} {task.customer[1]} does not exist")
+        if task.milestone_id is not None and task.milestone_id not in self.milestones:
+            raise ApiError(400, f"milestone {task.milestone_id} does not exist")
+        if task.project_id is not None and task.project_id not in self.projects:
+            raise ApiError(400, f"project {task.project_id} does not exist")
+        if task.assignee_id not in self.users:
+            raise ApiError(400, f"user {task.assignee_id} does not exist")
+        if task.work_type_id not in self.work_types:
+            raise ApiError(400, f"work type {task.work_type_id} does not exist")
 
     def add_company(self, company: Company) -> Company:
         self.companies[company.id] = company

@@ -68,6 +68,10 @@ class TimeIndex:
         for relation in entry.relates_to:
             self._by_relation.get(relation, set()).discard(entry.id)
 
+    def on_subject(self, subject: Ref) -> list[str]:
+        """Ids of the entries tracked on `subject`, e.g. every entry of a task that just moved."""
+        return list(self._by_subject.get(subject, ()))
+
     def _add_to_sets(self, entry: TimeEntry) -> None:
         self._by_user.setdefault(entry.user_id, set()).add(entry.id)
         self._by_subject.setdefault(entry.subject, set()).add(entry.id)

@@ -6,6 +6,12 @@
   watermark, and the last `PREPAID_SYNC_WINDOW_DAYS` of time tracking re-scanned and compared, so
   edits and deletions that no webhook reported are still found.
 
+Customers of entries on tasks, tickets and milestones are settled once per run, after the pages:
+pages are written with the cached links (no API call inside a transaction), then every subject
+still unresolved anywhere in the copy, or whose link is older than PREPAID_CUSTOMER_LINK_MAX_AGE_HOURS,
+is looked up in batches within one deadline (PREPAID_CUSTOMER_LOOKUP_SECONDS) and written in one
+transaction; the entries it links are handed on like any other change (see `customers`).
+
 Only one sync runs at a time per database (a lock that dies with its process); a second caller
 gets `SyncBusy`.
 
@@ -68,6 +74,8 @@ class SyncEngine:
         window_days: int,
         on_entries_changed: EntriesChanged | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        lookup_seconds: float = 60.0,
+        link_max_age: timedelta = timedelta(hours=24),
     ) -> None:
         self._engine = engine
         self._source = source
@@ -75,7 +83,8 @@ class SyncEngine:
         self._window = timedelta(days=window_days)
         self._changed = on_entries_changed
         self._clock = clock
-        self._resolver = CustomerResolver(source)
+        self._lookup_seconds = lookup_seconds
+        self._resolver = CustomerResolver(engine, source, clock=clock, max_age=link_max_age)
 
     def full(self, progress: Progress | None = None) -> SyncReport:
         """Sync every resource from scratch, resuming an interrupted full run where it stopped."""
@@ -108,6 +117,7 @@ class SyncEngine:
                     )
                 if resource is TIME_ENTRIES:
                     self._notify(gone, report)
+            self._settle_customers(report)
             with self._engine.begin() as conn:
                 save_checkpoint(conn, "full", run_id=run_id, state="done", now=self._clock.now())
         return report
@@ -136,7 +146,23 @@ class SyncEngine:
                 gone = mark_deleted(conn, time_entry, where, self._clock.now())
             stats.deleted += len(gone)
             self._notify(gone, report)
+            self._settle_customers(report)
         return report
+
+    def _settle_customers(self, report: SyncReport) -> None:
+        """Look up the customers still unknown (anywhere in the copy) and hand on what that links."""
+        began = self._clock.monotonic()
+        settled = self._resolver.settle(self._resolver.deadline(self._lookup_seconds))
+        stats = ResourceStats(
+            "customer_links",
+            fetched=settled.asked,
+            updated=len(settled.changed),
+            api_calls=settled.api_calls,
+            seconds=round(self._clock.monotonic() - began, 3),
+        )
+        report.resources.append(stats)
+        report.unresolved_entries = settled.unresolved_entries
+        self._notify(settled.changed, report)
 
     def _sync_incremental(self, resource: Resource, report: SyncReport, progress: Progress | None) -> None:
         key = f"{resource.name}.watermark"
@@ -216,7 +242,7 @@ class SyncEngine:
         mapped = [MAPPERS[resource.name](raw, now) for raw in rows]
         with self._engine.begin() as conn:
             if resource is TIME_ENTRIES:
-                report.unresolved_entries += self._resolver.resolve(conn, mapped, now)
+                mapped = self._resolver.fill_from_cache(conn, mapped)
             result = upsert_rows(conn, resource.table, mapped, now)
             if run_id is not None:
                 save_checkpoint(conn, resource.name, run_id=run_id, state="running", now=now, page=page)

@@ -6,6 +6,11 @@ is only a hint that a subject changed: `record_event` validates the envelope and
 `InboxProcessor` later fetches the changed subjects with one list call per 100 ids. Subjects
 missing from the answer were deleted. Invoice and credit-note events go to the handlers that the
 invoicing worker registers.
+
+Events about tasks, projects, milestones and tickets refresh the cached customer links of those
+subjects (a task moved to another customer moves its time with it); subjects no entry was tracked
+on cost nothing. Every batch fetches first and writes after, and its lookups share one deadline
+(PREPAID_CUSTOMER_LOOKUP_SECONDS); what they could not answer stays unresolved for the next sync.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from connector.clock import SYSTEM_CLOCK, Now
+from connector.clock import SYSTEM_CLOCK, Clock
 from connector.errors import UserInputError
 from connector.storage.tables.sync import company, contact, time_entry, webhook_inbox
 from connector.sync.customers import CustomerResolver
 from connector.sync.engine import EntriesChanged
-from connector.sync.mapping import MAPPERS
+from connector.sync.lookups import LookupDeadline
+from connector.sync.mapping import MAPPERS, UNRESOLVED
 from connector.sync.source import MAX_PAGE_SIZE, TeamleaderSource, data_of
 from connector.sync.writer import mark_deleted, upsert_rows
 
@@ -35,13 +41,20 @@ SYNC_EVENTS = {
     "company": ("added", "updated", "deleted"),
     "contact": ("added", "updated", "deleted"),
 }
+LINK_EVENTS = {
+    "task": ("updated", "deleted"),
+    "project": ("updated", "deleted"),
+    "milestone": ("updated",),
+    "ticket": ("updated", "deleted"),
+}
+_LINK_KINDS = {"task": "todo", "project": "project", "milestone": "milestone", "ticket": "ticket"}
 BILLING_EVENTS = {
     "invoice": ("booked", "updated", "deleted", "paymentRegistered", "paymentRemoved"),
     "creditNote": ("booked",),
 }
 EVENT_TYPES = tuple(
     f"{kind}.{action}"
-    for table in (SYNC_EVENTS, BILLING_EVENTS)
+    for table in (SYNC_EVENTS, LINK_EVENTS, BILLING_EVENTS)
     for kind, actions in table.items()
     for action in actions
 )
@@ -117,14 +130,17 @@ class InboxProcessor:
         *,
         on_entries_changed: EntriesChanged | None = None,
         handlers: Mapping[str, SubjectHandler] | None = None,
-        clock: Now = SYSTEM_CLOCK.now,
+        clock: Clock = SYSTEM_CLOCK,
+        lookup_seconds: float = 60.0,
+        link_max_age: timedelta = timedelta(hours=24),
     ) -> None:
         self._engine = engine
-        self._clock = clock
+        self._clock = clock.now
         self._source = source
         self._changed = on_entries_changed
         self._handlers = dict(handlers or {})
-        self._resolver = CustomerResolver(source)
+        self._lookup_seconds = lookup_seconds
+        self._resolver = CustomerResolver(engine, source, clock=clock, max_age=link_max_age)
 
     def add_handler(self, subject_type: str, handler: SubjectHandler) -> None:
         """Route events about `subject_type` (invoice, creditNote) to `handler`."""
@@ -144,12 +160,20 @@ class InboxProcessor:
         by_type: dict[str, list[InboxEvent]] = defaultdict(list)
         for event in events:
             by_type[event.subject_type].append(event)
+        deadline = self._resolver.deadline(self._lookup_seconds)
         try:
             for subject_type, group in by_type.items():
                 if subject_type in _LISTS:
-                    self._refresh(subject_type, sorted({e.subject_id for e in group}))
+                    self._refresh(subject_type, sorted({e.subject_id for e in group}), deadline)
                 elif subject_type in self._handlers:
                     self._handlers[subject_type](group)
+            links = {
+                (_LINK_KINDS[e.subject_type], e.subject_id) for e in events if e.subject_type in _LINK_KINDS
+            }
+            if links:
+                self._hand_on(
+                    self._resolver.settle(deadline, subjects=(), refresh=links, include_stale=False).changed
+                )
         except Exception as exc:
             self._finish(events, "pending", str(exc))
             raise
@@ -231,9 +255,14 @@ class InboxProcessor:
                     )
                 )
 
-    def _refresh(self, subject_type: str, ids: list[str]) -> None:
+    def _hand_on(self, entry_ids: Sequence[str]) -> None:
+        if entry_ids and self._changed is not None:
+            self._changed(entry_ids)
+
+    def _refresh(self, subject_type: str, ids: list[str], deadline: LookupDeadline) -> None:
         operation, resource, table = _LISTS[subject_type]
         changed: list[str] = []
+        unresolved: set[tuple[str, str]] = set()
         for start in range(0, len(ids), MAX_PAGE_SIZE):
             chunk = ids[start : start + MAX_PAGE_SIZE]
             body: dict[str, Any] = {"filter": {"ids": chunk}, "page": {"size": MAX_PAGE_SIZE, "number": 1}}
@@ -244,10 +273,17 @@ class InboxProcessor:
             mapped = [MAPPERS[resource](raw, now) for raw in rows]
             with self._engine.begin() as conn:
                 if subject_type == "timeTracking":
-                    self._resolver.resolve(conn, mapped, now)
+                    mapped = self._resolver.fill_from_cache(conn, mapped)
+                    unresolved |= {
+                        (r["subject_type"], r["subject_id"])
+                        for r in mapped
+                        if r["customer_source"] == UNRESOLVED
+                    }
                 changed += upsert_rows(conn, table, mapped, now).changed
                 missing = set(chunk) - {r["id"] for r in mapped}
                 if missing:
                     changed += mark_deleted(conn, table, table.c.id.in_(missing), now)
-        if subject_type == "timeTracking" and changed and self._changed is not None:
-            self._changed(changed)
+        if unresolved:
+            changed += self._resolver.settle(deadline, subjects=unresolved, include_stale=False).changed
+        if subject_type == "timeTracking":
+            self._hand_on(sorted(set(changed)))

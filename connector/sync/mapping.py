@@ -3,6 +3,11 @@
 Each mapper keeps the payload as `raw` (audit) and lifts the fields that queries need into
 columns. The content hash covers the whole payload, so any change Teamleader makes to a row is
 noticed, and the time entry's `revision` grows only when something really changed.
+
+A time entry's customer comes from its payload (`subject`, `relates_to`) or from a lookup of its
+subject (`lookup`), which may be pending or have failed (`unresolved`: retried by every sync) or
+may have said definitively that there is none (`none`). When the customer does not come from the
+payload, the hash covers the customer too, so a lookup that changes it is a change of the entry.
 """
 
 from __future__ import annotations
@@ -14,10 +19,27 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-__all__ = ["MAPPERS", "content_hash", "customer_of_entry", "map_time_entry", "parse_datetime"]
+__all__ = [
+    "CUSTOMER_TYPES",
+    "LOOKED_UP",
+    "LOOKUP_SUBJECTS",
+    "MAPPERS",
+    "NO_CUSTOMER",
+    "UNRESOLVED",
+    "content_hash",
+    "customer_of_entry",
+    "entry_with_customer",
+    "map_time_entry",
+    "parse_datetime",
+]
 
 Row = dict[str, Any]
 CUSTOMER_TYPES = ("company", "contact")
+LOOKUP_SUBJECTS = ("todo", "ticket", "milestone")
+FROM_PAYLOAD = ("subject", "relates_to")
+LOOKED_UP = "lookup"
+UNRESOLVED = "unresolved"
+NO_CUSTOMER = "none"
 
 
 def _json_default(value: Any) -> Any:
@@ -147,15 +169,31 @@ def customer_of_entry(raw: Mapping[str, Any]) -> tuple[str, str, str] | None:
     return None
 
 
+def entry_with_customer(row: Row, customer: tuple[str, str] | None, source: str) -> Row:
+    """`row` with its customer set from `source` and its content hash covering that customer."""
+    digest = (
+        content_hash(row["raw"])
+        if source in FROM_PAYLOAD
+        else content_hash({"entry": row["raw"], "customer": [*(customer or ("", "")), source]})
+    )
+    return {
+        **row,
+        "customer_type": customer[0] if customer else None,
+        "customer_id": customer[1] if customer else None,
+        "customer_source": source,
+        "content_hash": digest,
+    }
+
+
 def map_time_entry(raw: Mapping[str, Any], now: datetime) -> Row:
-    """A time entry row; the customer columns are filled here when the payload names it."""
+    """A time entry row; its customer when the payload names it, else `unresolved` (to look up) or `none`."""
     subject = raw.get("subject") or {}
     billing = raw.get("billing_info") or {}
     rate = raw.get("hourly_rate") or {}
     started_at = parse_datetime(raw.get("started_at"))
     started_on = raw.get("started_on")
     customer = customer_of_entry(raw)
-    return {
+    row = {
         **_base(raw, now),
         "user_id": _ref_id(raw.get("user")),
         "work_type_id": _ref_id(raw.get("work_type")),
@@ -176,6 +214,10 @@ def map_time_entry(raw: Mapping[str, Any], now: datetime) -> Row:
         "hourly_rate_currency": rate.get("currency"),
         "locked": raw.get("locked"),
     }
+    if customer is not None:
+        return row
+    looked_up = subject.get("type") in LOOKUP_SUBJECTS and subject.get("id")
+    return entry_with_customer(row, None, UNRESOLVED if looked_up else NO_CUSTOMER)
 
 
 MAPPERS: dict[str, Callable[[Mapping[str, Any], datetime], Row]] = {

@@ -15,9 +15,15 @@ MAX_PAGE_SIZE = 100
 
 
 class TeamleaderSource(Protocol):
-    """Calls an endpoint (e.g. `timeTracking.list`) and returns the decoded JSON response."""
+    """Calls an endpoint (e.g. `timeTracking.list`) and returns the decoded JSON response.
 
-    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any: ...
+    `deadline` (monotonic seconds of the injected clock) bounds the call's retries: the customer
+    lookups of one run share one deadline, so an outage cannot hold a sync for minutes.
+    """
+
+    def call(
+        self, endpoint: str, body: Mapping[str, Any] | None = None, *, deadline: float | None = None
+    ) -> Any: ...
 
     @property
     def api_calls(self) -> int:

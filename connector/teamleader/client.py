@@ -56,7 +56,9 @@ class ApiCaller(Protocol):
     @property
     def rate_limit(self) -> RateLimitStatus | None: ...
 
-    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any: ...
+    def call(
+        self, endpoint: str, body: Mapping[str, Any] | None = None, *, deadline: float | None = None
+    ) -> Any: ...
 
     def refresh_token_if_expiring(self, within: float) -> bool: ...
 
@@ -93,9 +95,14 @@ class TeamleaderClient:
         """The rate-limit headers of the last response."""
         return self._transport.rate_limit
 
-    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
-        """One raw call (decoded JSON), for callers that page and checkpoint by themselves: the sync."""
-        return self._transport.call(endpoint, body)
+    def call(
+        self, endpoint: str, body: Mapping[str, Any] | None = None, *, deadline: float | None = None
+    ) -> Any:
+        """One raw call (decoded JSON), for callers that page and checkpoint by themselves: the sync.
+
+        `deadline` (monotonic seconds of the client's clock) bounds its retries, see `ApiTransport.call`.
+        """
+        return self._transport.call(endpoint, body, deadline=deadline)
 
     def refresh_token_if_expiring(self, within: float) -> bool:
         """Refresh the access token now when it expires within `within` seconds; True if it did."""

@@ -4,7 +4,10 @@ Every call is `POST <api_url>/<resource>.<action>` with a JSON body (money as ex
 the pinned `X-Api-Version`. Before sending, the rate limiter gives a slot; after, it reads the
 rate-limit headers. A 401 makes the token source reload or refresh once and the call is replayed
 once; a second 401 means access was withdrawn. Retries follow `connector.teamleader.operations`
-(tenacity, backoff with jitter, the injectable clock's sleep). The sync `httpx.Client` is
+(tenacity, backoff with jitter, the injectable clock's sleep). A caller with a time budget (the
+sync's customer lookups) passes a `deadline` on the clock's monotonic scale: no retry starts whose
+back-off would end past it and no request waits longer than what is left, so an outage costs that
+caller its budget, not six attempts with back-off per call. The sync `httpx.Client` is
 thread-safe, so one transport serves every worker thread of the process.
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -87,19 +90,34 @@ class ApiTransport:
         """The rate-limit headers of the last response."""
         return self._limiter.last_status
 
-    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
-        """Call `endpoint` and return its parsed JSON (None for an empty 204)."""
+    def call(
+        self, endpoint: str, body: Mapping[str, Any] | None = None, *, deadline: float | None = None
+    ) -> Any:
+        """Call `endpoint` and return its parsed JSON (None for an empty 204).
+
+        With `deadline` (the clock's monotonic seconds), retries stop before their back-off would
+        pass it and each request's timeout is cut to the time left; the last error is raised.
+        """
         operation = classify(endpoint)
         content = dumps(dict(body) if body is not None else {})
+        stop: Any = stop_after_attempt(MAX_ATTEMPTS)
+        if deadline is not None:
+            stop = stop | self._stop_at(deadline)
         retrying = Retrying(
             retry=retry_if_exception(is_retryable(operation)),
             wait=wait_for(self._rng),
-            stop=stop_after_attempt(MAX_ATTEMPTS),
+            stop=stop,
             sleep=self._clock.sleep,
             reraise=True,
             before_sleep=self._log_retry,
         )
-        return retrying(self._attempt, endpoint, content, operation)
+        return retrying(self._attempt, endpoint, content, operation, deadline)
+
+    def _stop_at(self, deadline: float) -> Callable[[RetryCallState], bool]:
+        def stop(state: RetryCallState) -> bool:
+            return self._clock.monotonic() + (state.upcoming_sleep or 0.0) >= deadline
+
+        return stop
 
     def refresh_token_if_expiring(self, within: float) -> bool:
         """See `AccessTokens.refresh_if_expiring`."""
@@ -109,13 +127,13 @@ class ApiTransport:
         """Close the connection pool."""
         self._http.close()
 
-    def _attempt(self, endpoint: str, content: bytes, operation: Operation) -> Any:
+    def _attempt(self, endpoint: str, content: bytes, operation: Operation, deadline: float | None) -> Any:
         connection = self._tokens.current()
-        response = self._send(endpoint, content, connection, operation)
+        response = self._send(endpoint, content, connection, operation, deadline)
         if response.status_code == 401:
             _log.info("teamleader.unauthorized", endpoint=endpoint)
             connection = self._tokens.after_unauthorized(connection)
-            response = self._send(endpoint, content, connection, operation)
+            response = self._send(endpoint, content, connection, operation, deadline)
             if response.status_code == 401:
                 raise ReauthorizationRequired(
                     f"Teamleader refused a fresh access token for {endpoint}: {error_text(response)}"
@@ -123,7 +141,12 @@ class ApiTransport:
         return self._parse(endpoint, response, operation)
 
     def _send(
-        self, endpoint: str, content: bytes, connection: StoredConnection, operation: Operation
+        self,
+        endpoint: str,
+        content: bytes,
+        connection: StoredConnection,
+        operation: Operation,
+        deadline: float | None,
     ) -> httpx.Response:
         self._limiter.acquire()
         with self._count_lock:
@@ -134,8 +157,11 @@ class ApiTransport:
             "Accept": "application/json",
             "X-Api-Version": self._api_version,
         }
+        timeout = httpx.USE_CLIENT_DEFAULT if deadline is None else self._timeout_until(deadline)
         try:
-            response = self._http.post(f"{self._api_url}/{endpoint}", content=content, headers=headers)
+            response = self._http.post(
+                f"{self._api_url}/{endpoint}", content=content, headers=headers, timeout=timeout
+            )
         except _NOT_SENT as exc:
             raise TransportFailed(endpoint, type(exc).__name__, sent=False) from None
         except httpx.TransportError as exc:
@@ -150,6 +176,15 @@ class ApiTransport:
         if status == 429:
             API_RATE_LIMITED.labels(operation=endpoint).inc()
         return response
+
+    def _timeout_until(self, deadline: float) -> httpx.Timeout:
+        """The client's timeouts, cut to the time left before `deadline` (at least half a second)."""
+        left = max(0.5, deadline - self._clock.monotonic())
+        return httpx.Timeout(
+            min(left, API_TIMEOUT.read or left),
+            connect=min(left, API_TIMEOUT.connect or left),
+            pool=min(left, API_TIMEOUT.pool or left),
+        )
 
     def _parse(self, endpoint: str, response: httpx.Response, operation: Operation) -> Any:
         status = response.status_code

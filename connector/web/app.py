@@ -33,7 +33,7 @@ from connector.web.access import AccessMiddleware, app_routes
 from connector.web.context import WebContext, build_templates
 from connector.web.health import HealthConfig, ReadinessCheck
 from connector.web.links import StatementLinks
-from connector.web.ports import BudgetActions, DashboardReadModel
+from connector.web.ports import BudgetActions, DashboardReadModel, TopupDesk
 from connector.web.problems import install_error_handlers
 from connector.web.security import Authenticator
 
@@ -82,13 +82,15 @@ def create_app(
     *,
     read_model: DashboardReadModel,
     actions: BudgetActions,
+    topups: TopupDesk | None = None,
     token_check: ReadinessCheck | None = None,
     readiness_checks: Mapping[str, ReadinessCheck] | None = None,
     on_scrape: Callable[[], None] | None = None,
     routers: Sequence[APIRouter] = (),
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """The whole web app; `token_check` and `readiness_checks` join /readyz, `on_scrape` runs before /metrics."""
+    """The whole web app; `topups` defaults to the container's outbox, `token_check` and
+    `readiness_checks` join /readyz, `on_scrape` runs before /metrics."""
     settings = container.settings
     now = clock or container.clock.now
     if settings.api_token is not None:
@@ -106,6 +108,7 @@ def create_app(
     app.state.web = WebContext(
         read_model=read_model,
         actions=actions,
+        topups=topups or container.topup_desk(),
         authenticator=authenticator,
         links=StatementLinks(
             settings.derived_key("statement-links"), timedelta(days=settings.statement_link_days), now

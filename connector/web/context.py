@@ -17,9 +17,9 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
-from connector.web import formatting
+from connector.web import formatting, ledger_words
 from connector.web.links import StatementLinks
-from connector.web.ports import BudgetActions, DashboardReadModel
+from connector.web.ports import BudgetActions, DashboardReadModel, TopupDesk
 from connector.web.security import Authenticator, csrf_token
 
 __all__ = ["WebContext", "build_templates", "web"]
@@ -46,7 +46,10 @@ def build_templates() -> Environment:
         duration=formatting.duration,
         percent=formatting.percent,
         when=formatting.when,
+        topup_state=formatting.topup_state,
         bar_width=_bar_width,
+        described_ledger=ledger_words.described_ledger,
+        statement_rows=ledger_words.statement_rows,
     )
     return env
 
@@ -55,6 +58,7 @@ def build_templates() -> Environment:
 class WebContext:
     read_model: DashboardReadModel
     actions: BudgetActions
+    topups: TopupDesk
     authenticator: Authenticator
     links: StatementLinks
     templates: Environment

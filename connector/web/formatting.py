@@ -6,12 +6,13 @@ Amounts are rounded half-up for display only; the read model's Decimals are neve
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from connector.web.views import BudgetRow, Unit
 
-__all__ = ["amount", "duration", "hours", "in_unit", "percent", "when"]
+__all__ = ["amount", "duration", "hours", "in_unit", "local_date", "percent", "topup_state", "when"]
 
 _CENTS = Decimal("0.01")
 
@@ -45,9 +46,34 @@ def percent(share: Decimal) -> str:
     return f"{(share * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
 
 
-def when(value: datetime | date | None) -> str:
+def when(value: datetime | date | None, zone: str | None = None) -> str:
+    """A day as '2026-11-30'; a moment as '2026-11-30 14:05 CET' in `zone` (a budget's time zone),
+    or in UTC when no zone is given."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        local = value.astimezone(ZoneInfo(zone) if zone else UTC)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
     return value.isoformat()
+
+
+def local_date(value: datetime, zone: str) -> date:
+    """The day a moment falls on in `zone`."""
+    return value.astimezone(ZoneInfo(zone)).date()
+
+
+_TOPUP_STATES = {
+    "planned": "Planned",
+    "drafting": "Being drafted",
+    "drafted": "Draft in Teamleader",
+    "booking": "Being booked",
+    "booked": "Booked, not yet credited",
+    "credited": "Credited",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
+def topup_state(state: str) -> str:
+    """A top-up's state as a person reads it ('Draft in Teamleader' for `drafted`)."""
+    return _TOPUP_STATES.get(state, state.capitalize())

@@ -1,4 +1,4 @@
-"""The dashboard's pages: overview, budget page with its choices, statements and customer links.
+"""The dashboard's pages: overview, budget page with its choices, top-ups, statements and customer links.
 
 Choices post a form; a script (static/app.js) sends the same form with fetch and the
 `X-Requested-With: fetch` header, and gets back only the live part of the page to swap in, so the
@@ -8,7 +8,9 @@ page updates without a reload and still works with JavaScript off (post, then re
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -58,12 +60,14 @@ def overview(
     return ctx.page(
         request,
         "overview.html",
+        section="overview",
         rows=rows,
         columns=[(key, label) for key, label, _ in _COLUMNS],
         sort=sort if sort in _SORT_KEYS else "customer",
         order=order,
         below=sum(1 for r in rows if r.below_threshold and not r.negative),
         negative=sum(1 for r in rows if r.negative),
+        unresolved=ctx.read_model.unresolved_entries(),
     )
 
 
@@ -75,7 +79,9 @@ def _live_values(ctx: WebContext, budget_id: str) -> dict[str, Any]:
 @router.get("/budgets/{budget_id}")
 def budget_page(request: Request, ctx: Web, budget_id: str) -> Response:
     values = _live_values(ctx, budget_id)
-    return ctx.page(request, "budget.html", default_period=f"{ctx.clock():%Y-%m}", **values)
+    return ctx.page(
+        request, "budget.html", section="overview", default_period=f"{ctx.clock():%Y-%m}", **values
+    )
 
 
 @router.post("/budgets/{budget_id}/choices")
@@ -101,6 +107,49 @@ def choose(
     return RedirectResponse(f"/budgets/{budget_id}", status_code=303)
 
 
+_DONE = {
+    "retried": "Top-up {id} is due again: the invoicing worker takes it up within a minute.",
+    "cancelled": "Top-up {id} is cancelled; its draft, if any, was deleted in Teamleader.",
+}
+
+
+@router.get("/topups")
+def topups_page(
+    request: Request,
+    ctx: Web,
+    done: Annotated[Literal["retried", "cancelled"] | None, Query()] = None,
+    topup: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    notice = _DONE[done].format(id=topup) if done else None
+    return ctx.page(request, "topups.html", section="topups", rows=ctx.topups.listing(), notice=notice)
+
+
+@router.post("/topups/{topup_id}/retry")
+def topup_retry(request: Request, ctx: Web, topup_id: str) -> Response:
+    ctx.topups.retry(topup_id, actor(request))
+    return RedirectResponse(f"/topups?done=retried&topup={quote(topup_id)}", status_code=303)
+
+
+@router.post("/topups/{topup_id}/cancel")
+def topup_cancel(request: Request, ctx: Web, topup_id: str) -> Response:
+    ctx.topups.cancel(topup_id, actor(request))
+    return RedirectResponse(f"/topups?done=cancelled&topup={quote(topup_id)}", status_code=303)
+
+
+@router.get("/statements")
+def statements_page(request: Request, ctx: Web) -> Response:
+    rows = sorted(ctx.read_model.overview(), key=lambda r: (r.customer_name.casefold(), r.name.casefold()))
+    this_month = ctx.clock().date().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    return ctx.page(
+        request,
+        "statements.html",
+        section="statements",
+        rows=rows,
+        months=[(f"{m:%Y-%m}", f"{m:%B %Y}") for m in (this_month, last_month)],
+    )
+
+
 @router.get("/budgets/{budget_id}/statement")
 def statement_picker(budget_id: str, period: Annotated[str, Query(max_length=40)]) -> Response:
     label = parse_period(period).label
@@ -111,10 +160,10 @@ def _statement(ctx: WebContext, budget_id: str, period: str) -> Statement:
     return ctx.read_model.statement(budget_id, parse_period(period))
 
 
-def _csv(statement: Statement) -> Response:
+def _csv(statement: Statement, *, for_customer: bool = False) -> Response:
     disposition = f'attachment; filename="{statement_filename(statement)}"'
     return Response(
-        statement_csv(statement),
+        statement_csv(statement, for_customer=for_customer),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": disposition},
     )
@@ -124,7 +173,9 @@ def _csv(statement: Statement) -> Response:
 def statement_page(request: Request, ctx: Web, budget_id: str, period: str) -> Response:
     statement = _statement(ctx, budget_id, period)
     csv_url = f"/budgets/{budget_id}/statements/{statement.period.label}/csv"
-    return ctx.page(request, "statement.html", s=statement, read_only=False, csv_url=csv_url)
+    return ctx.page(
+        request, "statement.html", section="statements", s=statement, read_only=False, csv_url=csv_url
+    )
 
 
 @router.get("/budgets/{budget_id}/statements/{period}/csv")
@@ -140,6 +191,7 @@ def statement_link(request: Request, ctx: Web, budget_id: str, period: str) -> R
     return ctx.page(
         request,
         "statement.html",
+        section="statements",
         s=statement,
         read_only=False,
         csv_url=csv_url,
@@ -167,4 +219,4 @@ def shared_statement(request: Request, ctx: Web, token: str) -> Response:
 @public
 def shared_statement_csv(ctx: Web, token: str) -> Response:
     signed = ctx.links.open(token)
-    return _csv(_statement(ctx, signed.budget_id, signed.period))
+    return _csv(_statement(ctx, signed.budget_id, signed.period), for_customer=True)

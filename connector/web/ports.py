@@ -1,7 +1,7 @@
 """The two ports the web layer needs from the rest of the product, and the errors they raise.
 
 `DashboardReadModel` answers what the pages and the JSON API show; `BudgetActions` performs a
-person's choices on time entries. The budgets service is adapted to these; tests and the
+person's choices on time entries; `TopupDesk` lists every top-up and retries or cancels one. The budgets service is adapted to these; tests and the
 benchmark use `connector.web.memory`. Both are synchronous (the web layer calls them from a
 worker thread) and must not return or raise anything that holds a secret.
 
@@ -10,7 +10,9 @@ Errors, as a tree (the web layer maps each level to one HTTP status):
     DashboardError (PrepaidError)
     ├── UnknownBudget        404  no budget with that id
     ├── UnknownEntries       404  some entry ids are not time entries of that budget
-    └── ChoiceRefused        409  the entries are known but not in a state that allows the choice
+    ├── UnknownTopup         404  no top-up with that id
+    ├── ChoiceRefused        409  the entries are known but not in a state that allows the choice
+    └── TopupRefused         409  the top-up cannot be retried or cancelled now (the reason says why)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from connector.web.views import (
     LedgerLineView,
     Statement,
     StatementPeriod,
+    TopupListing,
     TopupView,
 )
 
@@ -36,8 +39,11 @@ __all__ = [
     "ChoiceRefused",
     "DashboardError",
     "DashboardReadModel",
+    "TopupDesk",
+    "TopupRefused",
     "UnknownBudget",
     "UnknownEntries",
+    "UnknownTopup",
 ]
 
 
@@ -66,11 +72,23 @@ class ChoiceRefused(DashboardError):
     """Raised with the reason, e.g. 'entry 12 is already subtracted' or 'entry 7 needs a rate'."""
 
 
+class UnknownTopup(DashboardError):
+    """No top-up has the id a page posted (the message names it and where the list is)."""
+
+
+class TopupRefused(DashboardError):
+    """A retry or cancel that cannot happen now: closed, booked, busy, or Teamleader refused."""
+
+
 class DashboardReadModel(Protocol):
     """What the dashboard reads; every method raises `UnknownBudget` for an unknown budget id."""
 
     def overview(self) -> Sequence[BudgetRow]:
         """Every active budget, in any order (the page sorts)."""
+        ...
+
+    def unresolved_entries(self) -> int:
+        """Time entries whose customer lookup failed: in no budget until the next sync retries them."""
         ...
 
     def budget_page(self, budget_id: str) -> BudgetDetail: ...
@@ -108,3 +126,16 @@ class BudgetActions(Protocol):
     def reverse(self, budget_id: str, entry_ids: Sequence[str], actor: str) -> ChoiceOutcome:
         """Reverse flagged subtractions with a reversal line; the only way a flag reverses anything."""
         ...
+
+
+class TopupDesk(Protocol):
+    """The top-ups page: every top-up across budgets, and the operator's retry and cancel
+    (the same as `prepaid topups retry|cancel`); `actor` is recorded on the top-up's events."""
+
+    def listing(self) -> Sequence[TopupListing]:
+        """Every top-up, newest first."""
+        ...
+
+    def retry(self, topup_id: str, actor: str) -> None: ...
+
+    def cancel(self, topup_id: str, actor: str) -> None: ...

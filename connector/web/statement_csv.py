@@ -1,7 +1,8 @@
 """The statement as CSV: what a customer's accountant opens in a spreadsheet.
 
-Sections follow the printed page (opening balance, each change with its date, person, work
-type, description, rounded duration, rate and amount, the top-ups, the closing balance). Text
+Sections follow the printed page: the opening balance, each change in date order in words (what,
+description, how it was valued, person, counted time, amount, the balance after it; top-ups by
+invoice number among them, through `connector.web.ledger_words`), the closing balance. Text
 that a spreadsheet would run as a formula (starting with = + - @) is prefixed with a quote, since
 descriptions come from people typing in Teamleader.
 """
@@ -13,7 +14,8 @@ import io
 from decimal import Decimal
 
 from connector.web.formatting import duration, in_unit
-from connector.web.views import Statement
+from connector.web.ledger_words import statement_rows
+from connector.web.views import Statement, Unit
 
 __all__ = ["statement_csv", "statement_filename"]
 
@@ -33,41 +35,43 @@ def statement_filename(statement: Statement) -> str:
     return f"statement-{safe}-{statement.period.label.replace('..', '_')}.csv"
 
 
-def statement_csv(statement: Statement) -> str:
+def statement_csv(statement: Statement, *, for_customer: bool = False) -> str:
+    """The statement as CSV; `for_customer` is the copy a signed link serves (no internal
+    figures, people only when the budget names them)."""
     budget = statement.budget
+    hours_budget = budget.unit is Unit.HOURS
+    people = not for_customer or budget.statement_names
     out = io.StringIO()
     rows = csv.writer(out, lineterminator="\r\n")
     rows.writerow(["budget", _text(budget.name), "customer", _text(budget.customer_name)])
     rows.writerow(["period", statement.period.start.isoformat(), statement.period.end.isoformat()])
     rows.writerow(["opening balance", _number(statement.opening), in_unit(statement.opening, budget)])
     rows.writerow([])
+    figures = ["hours", "value"] if hours_budget else ["amount"]
     rows.writerow(
-        ["date", "kind", "person", "work type", "description", "rounded duration", "rate", "amount", "change"]
+        [
+            "date",
+            "what",
+            "description",
+            "details",
+            *(["person"] if people else []),
+            "time",
+            *figures,
+            "balance",
+        ]
     )
-    for line in statement.lines:
+    for row in statement_rows(statement, for_customer=for_customer):
+        values = [_number(row.change), _number(row.amount)] if hours_budget else [_number(row.amount)]
         rows.writerow(
             [
-                line.day.isoformat(),
-                line.kind,
-                _text(line.person),
-                _text(line.work_type),
-                _text(line.description),
-                duration(line.rounded_seconds),
-                _number(line.rate),
-                _number(line.amount),
-                _number(line.change),
-            ]
-        )
-    rows.writerow([])
-    rows.writerow(["top-up", "invoice", "state", "credited", "amount"])
-    for topup in statement.topups:
-        rows.writerow(
-            [
-                topup.created_at.date().isoformat(),
-                _text(topup.invoice_number or ""),
-                topup.state,
-                topup.credited_at.date().isoformat() if topup.credited_at else "",
-                _number(topup.amount),
+                row.day.isoformat(),
+                _text(row.title),
+                _text(row.description),
+                _text(row.how),
+                *([_text(row.person)] if people else []),
+                duration(row.rounded_seconds) if row.rounded_seconds else "",
+                *values,
+                _number(row.balance),
             ]
         )
     rows.writerow([])

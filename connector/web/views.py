@@ -27,6 +27,7 @@ __all__ = [
     "StatementLine",
     "StatementPeriod",
     "TopupHoldView",
+    "TopupListing",
     "TopupView",
     "Unit",
 ]
@@ -101,6 +102,10 @@ class BudgetRow:
     last_sync: datetime | None = None
     value: Decimal | None = None
     period: PeriodView | None = None
+    time_zone: str = "UTC"
+    rounding_seconds: int = 0
+    minimum_seconds: int = 0
+    statement_names: bool = False
 
     @property
     def negative(self) -> bool:
@@ -164,7 +169,10 @@ class EntryView:
 
 @dataclass(frozen=True, slots=True)
 class LedgerLineView:
-    """One ledger line: `change` in the budget's unit, `amount` in money, `kind` as the ledger names it."""
+    """One ledger line: `change` in the budget's unit, `amount` in money, `kind` as the ledger names it.
+    `description` is the line's stored reason; an entry line also carries its time entry's day,
+    person and description and the figures it was valued with (`details` as the ledger keeps them),
+    a top-up line its invoice number."""
 
     id: str
     at: datetime
@@ -175,6 +183,14 @@ class LedgerLineView:
     description: str
     entry_id: str | None = None
     invoice_number: str | None = None
+    entry_day: date | None = None
+    person: str = ""
+    entry_description: str = ""
+    duration_seconds: int | None = None
+    rounded_seconds: int | None = None
+    rate: Decimal | None = None
+    rate_source: str | None = None
+    details: dict[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +235,11 @@ class StatementLine:
     rate: Decimal | None
     amount: Decimal
     funded_by: str = ""
+    reason: str = ""
+    invoice_number: str | None = None
+    duration_seconds: int | None = None
+    rate_source: str | None = None
+    details: dict[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +254,27 @@ class Statement:
     topups: tuple[TopupView, ...]
     closing: Decimal
     flagged: tuple[EntryView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TopupListing:
+    """One top-up as the top-ups page lists it across budgets: its customer and budget by name,
+    its invoice, why it failed (`last_error`) and why the budget's top-ups are held (`hold`), and
+    whether a person may retry or cancel it now."""
+
+    topup: TopupView
+    budget_id: str
+    budget_name: str
+    customer_name: str
+    currency: str
+    time_zone: str
+    kind: str
+    reason: str
+    last_error: str | None
+    attempts: int
+    hold: TopupHoldView | None
+    can_retry: bool
+    can_cancel: bool
 
 
 @dataclass(frozen=True, slots=True)

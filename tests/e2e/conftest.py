@@ -42,6 +42,7 @@ def start_sandbox() -> Iterator[StartSandbox]:
         months: int = 6,
         rate_limit: bool = False,
         seed: int = 7,
+        task_share: float = 0.0,
         **runtime: Any,
     ) -> SandboxServer:
         config = SandboxConfig(
@@ -52,6 +53,7 @@ def start_sandbox() -> Iterator[StartSandbox]:
                 entries=entries,
                 months=months,
                 anchor=process_today() - timedelta(days=3),
+                task_share=task_share,
             ),
             settings=RuntimeSettings(rate_limit_enabled=rate_limit, **runtime),
         )

@@ -119,6 +119,19 @@ time_entry = _copied(
 )
 Index("ix_time_entry_customer", time_entry.c.customer_type, time_entry.c.customer_id, time_entry.c.started_on)
 Index("ix_time_entry_started_on", time_entry.c.started_on)
+# Partial: only the entries waiting for their customer, so the index costs a first sync nothing.
+Index(
+    "ix_time_entry_unresolved",
+    time_entry.c.subject_type,
+    time_entry.c.subject_id,
+    sqlite_where=time_entry.c.customer_source == "unresolved",
+    postgresql_where=time_entry.c.customer_source == "unresolved",
+)
+
+# The customer of a task (`todo`), ticket or milestone, as Teamleader last answered it: a null
+# customer is a definitive answer (no customer, or the subject is gone), never a failed lookup.
+# `project_id` is a milestone's project, so a change to the project refreshes its milestones;
+# `resolved_at` dates the answer, which is asked again after PREPAID_CUSTOMER_LINK_MAX_AGE_HOURS.
 
 subject_link = Table(
     "subject_link",
@@ -127,8 +140,10 @@ subject_link = Table(
     Column("subject_id", String(64), primary_key=True),
     Column("customer_type", String(16)),
     Column("customer_id", String(64)),
+    Column("project_id", String(64)),
     Column("resolved_at", UTCDateTime, nullable=False),
 )
+Index("ix_subject_link_project", subject_link.c.project_id)
 
 sync_checkpoint = Table(
     "sync_checkpoint",

@@ -1,6 +1,7 @@
 // Budget page actions without a full reload: a form marked data-live is posted with fetch and the
 // CSRF header, and the server's fragment replaces #live. Without JavaScript the same forms post
-// normally and the server redirects back to the page.
+// normally and the server redirects back to the page (or answers with an error page that says
+// what to do). A form marked data-confirm asks before it is sent.
 "use strict";
 (function () {
   function csrf() {
@@ -13,10 +14,25 @@
     box.textContent = text || "";
     box.hidden = !text;
   }
+  // A choice needs at least one ticked entry: say so at once instead of posting an empty choice.
+  function nothingTicked(form, submitter) {
+    var action = submitter && submitter.name === "action" ? submitter.value : "";
+    if (action !== "subtract" && action !== "exclude") { return false; }
+    return form.querySelectorAll('input[name="entry_id"]:checked').length === 0;
+  }
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); return; }
     if (!form.hasAttribute("data-live")) { return; }
     event.preventDefault();
+    var hint = form.querySelector("[data-hint]");
+    if (hint) { hint.hidden = true; }
+    if (nothingTicked(form, event.submitter)) {
+      var text = "Tick at least one entry first, then press " + event.submitter.textContent.trim() + ".";
+      if (hint) { hint.textContent = text; hint.hidden = false; } else { flash(text); }
+      return;
+    }
     var data = new FormData(form, event.submitter);
     var live = document.getElementById("live");
     live.setAttribute("aria-busy", "true");
@@ -33,7 +49,7 @@
           flash("");
         } else {
           var doc = new DOMParser().parseFromString(body, "text/html");
-          var p = doc.querySelector("main p");
+          var p = doc.querySelector("main .detail") || doc.querySelector("main p");
           flash(p ? p.textContent : "The action failed (" + response.status + "); reload the page.");
         }
       });

@@ -40,3 +40,10 @@ def test_demo_creates_a_top_up_invoice_and_runs_again(tmp_path: Path) -> None:
         budgets = summary["budgets"]
         assert isinstance(budgets, list) and len(budgets) == 4
         assert all(b["customer"] and ":" not in b["customer"] for b in budgets)
+        hours = [b for b in budgets if b["settled"].get("unit") == "hours"]
+        assert len(hours) == 1 and hours[0]["settled_display"] == f"{hours[0]['settled']['amount']} h"
+        assert all(b["settled"].keys() == {"amount", "currency"} for b in budgets if b not in hours)
+        assert all(
+            i["total"]["currency"] == "EUR" and i["total_display"].startswith("EUR ") for i in invoices
+        )
+        assert summary["data_dir"] == str(tmp_path / "demo")

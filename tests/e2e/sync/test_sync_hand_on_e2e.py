@@ -22,10 +22,12 @@ class _FailingOnPage:
         self._client = client
         self._page = page
 
-    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
+    def call(
+        self, endpoint: str, body: Mapping[str, Any] | None = None, *, deadline: float | None = None
+    ) -> Any:
         if endpoint == "timeTracking.list" and (body or {}).get("page", {}).get("number") == self._page:
             raise RequestFailed(endpoint, 400, f"injected failure on page {self._page}")
-        return self._client.call(endpoint, body)
+        return self._client.call(endpoint, body, deadline=deadline)
 
     @property
     def api_calls(self) -> int:

@@ -78,9 +78,14 @@ def test_flags_forecast_and_what_if_from_the_command_line(engine: Engine, tmp_pa
 
     forecast = json_output(run_cli(engine, tmp_path, "forecast", "--json"))
     [row] = forecast["budgets"]
-    assert row["id"] == "b1" and row["burn_per_day"] == "EUR 30.00"
-    assert row["next_topup_amount"] == "1000.00" and row["next_topup_date"]
-    assert forecast["cash_in"][0]["topups"][0] == {"budget": "b1", "amount": "1000.00"}
+    assert row["id"] == "b1" and row["burn_per_day"] == {"amount": "30.00", "currency": "EUR"}
+    assert row["burn_per_day_display"] == "EUR 30.00"
+    assert row["next_topup_amount"] == {"amount": "1000.00", "currency": "EUR"} and row["next_topup_date"]
+    assert forecast["cash_in"][0]["topups"][0] == {
+        "budget": "b1",
+        "amount": {"amount": "1000.00", "currency": "EUR"},
+        "amount_display": "EUR 1,000.00",
+    }
 
     engine.dispose()
     before = _digest(engine)
@@ -90,9 +95,10 @@ def test_flags_forecast_and_what_if_from_the_command_line(engine: Engine, tmp_pa
         run_cli(engine, tmp_path, "budgets", "what-if", "b1", "--file", str(proposal), "--json")
     )
     assert (what_if["current"]["subtracted_entries"], what_if["proposed"]["subtracted_entries"]) == (5, 5)
-    assert what_if["current"]["subtracted"] == "EUR 900.00"
-    assert what_if["proposed"]["subtracted"] == "EUR 1,200.00"
-    assert what_if["balance_difference"] == "EUR -300.00"
+    assert what_if["current"]["subtracted"] == {"amount": "900.00", "currency": "EUR"}
+    assert what_if["proposed"]["subtracted_display"] == "EUR 1,200.00"
+    assert what_if["balance_difference"] == {"amount": "-300.00", "currency": "EUR"}
+    assert what_if["balance_difference_display"] == "EUR -300.00"
     assert _digest(engine) == before
     bad = run_cli(engine, tmp_path, "budgets", "what-if", "b1", "--file", str(proposal), "--since", "soon")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

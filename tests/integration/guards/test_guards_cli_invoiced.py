@@ -58,6 +58,8 @@ def test_invoiced_entries_and_the_top_up_hold_from_the_command_line(engine: Engi
             "rounded_seconds": None,
             "rate": None,
             "amount": None,
+            "rate_display": None,
+            "amount_display": None,
             "needs_rate": False,
             "flags": [],
             "note": "invoiced in Teamleader (invoice inv-42)",

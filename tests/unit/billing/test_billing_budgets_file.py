@@ -51,6 +51,17 @@ def test_budgets_file_reads_exact_decimals_and_builds_budgets() -> None:
     assert b.rules[0].tags == {"support"}
 
 
+def test_budgets_file_names_people_to_the_customer_only_when_it_says_so() -> None:
+    (spec,) = parse_budgets_file(GOOD)
+    assert spec.template.show_people_to_customer is False
+    (spec,) = parse_budgets_file(
+        GOOD.replace('mode = "auto"', 'mode = "auto"\nshow_people_to_customer = true')
+    )
+    assert spec.template.show_people_to_customer is True
+    with pytest.raises(BudgetsFileError, match="show_people_to_customer"):
+        parse_budgets_file(GOOD.replace('mode = "auto"', 'mode = "auto"\nshow_people_to_customer = "maybe"'))
+
+
 def test_budgets_file_customer_by_teamleader_id() -> None:
     text = GOOD.replace('customer = "Acme NV"', 'customer = { type = "contact", id = "ct-1" }')
     (spec,) = parse_budgets_file(text)

@@ -17,7 +17,9 @@ import pytest
 
 from connector.sandbox import ManualClock, Sandbox, SandboxConfig, SeedParams, create_app
 
-SEED = SeedParams(seed=7, companies=12, contacts=15, entries=600, months=3, anchor=date(2026, 3, 1))
+SEED = SeedParams(
+    seed=7, companies=12, contacts=15, entries=600, months=3, anchor=date(2026, 3, 1), task_share=0.05
+)
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 Api = Callable[..., Awaitable[httpx.Response]]

@@ -44,10 +44,12 @@ async def test_unknown_endpoint_and_bad_json(api: Api, client: httpx.AsyncClient
     assert bad.status_code == 400
 
 
-async def test_get_is_refused_in_favour_of_post(client: httpx.AsyncClient, token: str) -> None:
-    """§2.1 Transport: every endpoint is POST with a JSON body (GET is deprecated; not simulated)."""
-    response = await client.get("/users.me", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 405
+async def test_get_is_refused_outside_list_and_info(client: httpx.AsyncClient, token: str) -> None:
+    """§2.1 Transport: POST with a JSON body; the deprecated GET form exists only for .list/.info."""
+    for endpoint in ("users.me", "invoices.draft", "companies.update"):
+        response = await client.get(f"/{endpoint}", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 405, endpoint
+        assert ".list and .info" in response.json()["errors"][0]["title"]
 
 
 def test_committed_schema_subset_matches_the_official_spec() -> None:

@@ -89,9 +89,11 @@ def test_the_csv_lists_every_line_and_defuses_formulas() -> None:
     rows = list(csv.reader(io.StringIO(statement_csv(statement))))
     assert rows[0][3] == "Café =Cijfers"
     data = next(r for r in rows if r and r[0] == day.isoformat())
-    assert data[2] == '\'=HYPERLINK("x")' and data[4] == "'@SUM(A1)"
-    assert data[5:8] == ["1:00", "95.00", "-95.00"]
+    assert data[1] == "Time subtracted" and data[2] == "'@SUM(A1)" and data[4] == '\'=HYPERLINK("x")'
+    assert data[5:8] == ["1:00", "-95.00", "5.00"]
     assert rows[2][:2] == ["opening balance", "100.00"] and rows[-1][:2] == ["closing balance", "5.00"]
+    customer = list(csv.reader(io.StringIO(statement_csv(statement, for_customer=True))))
+    assert "person" not in customer[4] and "HYPERLINK" not in statement_csv(statement, for_customer=True)
 
 
 def test_passwords_verify_only_with_the_right_password() -> None:
