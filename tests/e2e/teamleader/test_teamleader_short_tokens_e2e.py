@@ -1,8 +1,10 @@
 """Two-second access tokens (issue 16, item 3): a full sync of 600 entries and a webhook burst
 both succeed, with one refresh per expiry.
 
-Before, the sync called the API inside its write transaction; a refresh then waited for that
-transaction's own lock and the sync died with `database is locked` after 30 s. Here every refresh
+Before, the sync looked customers up (time on tasks) inside its write transaction, and the token
+refresh took the token row's lock in a transaction of its own: a refresh during a sync waited for
+the sync's own lock and the sync died with `database is locked` after 30 s. So a tenth of the
+entries here are on tasks, whose customer costs a `tasks.list` call. Here every refresh
 grant the sandbox answered is checked (`/_sandbox/oauth/refresh-grants`): none refused (a refresh
 token sent twice, or by two processes for the same expiry), and none spent a pair long before it
 neared its expiry (a refresh before every call). The burst is processed by the inbox on one
@@ -113,12 +115,15 @@ def _assert_one_refresh_per_expiry(sandbox: Any) -> int:
 def test_two_second_tokens_a_full_sync_and_a_webhook_burst_refresh_once_per_expiry(
     start_sandbox: Any, connect_stack: Any, tmp_path: Path
 ) -> None:
-    sandbox = start_sandbox(entries=600, access_token_lifetime=LIFETIME, webhook_drop_probability=1.0)
+    sandbox = start_sandbox(
+        entries=600, task_share=0.1, access_token_lifetime=LIFETIME, webhook_drop_probability=1.0
+    )
     stack: Container = connect_stack(sandbox)
 
     _until_expired(stack)
     _finished(_prepaid(stack, tmp_path, "sync", "--full", "--json"))
     assert_copy_equals_sandbox(stack.engine, sandbox)
+    assert control(sandbox, "GET", "requests")["counts"].get("tasks.list", 0) >= 1
     after_sync = _assert_one_refresh_per_expiry(sandbox)
     assert after_sync >= 1
 
