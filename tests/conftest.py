@@ -3,7 +3,8 @@
 `db_url` is parametrised over both backends, so every storage test runs on each. PostgreSQL
 comes from `PREPAID_TEST_POSTGRES_URL` (set by `make test` when a server answers, always by
 `.ci/run`): the session gets its own fresh database, migrated once, and each test starts from
-empty tables. SQLite tests get a copy of a database migrated once per session.
+empty tables. SQLite tests get a copy of a database migrated once per session. Every test runs
+under the no-network-inside-a-transaction guard (`support.tx_guard_plugin`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from sqlalchemy.engine import make_url
 from connector.clock import SYSTEM_CLOCK
 from connector.settings import Settings
 from connector.storage import create_db_engine, metadata, upgrade
+
+pytest_plugins = ["support.tx_guard_plugin"]
 
 POSTGRES_ENV = "PREPAID_TEST_POSTGRES_URL"
 CLOCK_AT_ENV = "TEST_CLOCK_AT"

@@ -7,12 +7,14 @@ cancelled; a payment removed from a top-up credited on payment, or a credit note
 top-up invoice -> the credit is reversed with a line naming the invoice. `poll_open_topups` runs
 the same checks for top-ups waiting on Teamleader, for the deliveries that never arrive. A credit
 and its reversal each happen in the transaction that records them, guarded by the row's state, so
-a replayed event or a poll racing a webhook cannot count twice.
+a replayed event or a poll racing a webhook cannot count twice. The invoice is read before that
+transaction begins and the notification of a reversal is sent after it commits: no network call
+runs inside a transaction, and nobody is told of a reversal that was rolled back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, select, update
@@ -33,6 +35,9 @@ __all__ = ["InvoiceEvent", "TopupReconciler"]
 _log = get_logger(__name__)
 _ACTOR = "teamleader-webhook"
 _WATCHED = (TopupStatus.DRAFTED, TopupStatus.BOOKED, TopupStatus.CREDITED)
+
+AfterCommit = list[Callable[[], object]]
+"""What a transaction leaves to do once it committed (the notifications it decided on)."""
 
 
 class InvoiceEvent(Protocol):
@@ -108,16 +113,21 @@ class TopupReconciler:
             remote: RemoteInvoice | None = RemoteInvoice.from_api(self._api.invoice_info(topup.invoice_id))
         except NotFound:
             remote = None
+        after: AfterCommit = []
         with self._engine.begin() as conn:
             budget = self._budgets.budget(conn, topup.budget_id)
             if budget is None:
                 return False
             try:
-                return self._apply(conn, topup, budget, remote)
+                changed = self._apply(conn, topup, budget, remote, after)
             except outbox.Superseded:
                 return False
+        _run(after)
+        return changed
 
-    def _apply(self, conn: Connection, topup: Topup, budget: Budget, remote: RemoteInvoice | None) -> bool:
+    def _apply(
+        self, conn: Connection, topup: Topup, budget: Budget, remote: RemoteInvoice | None, after: AfterCommit
+    ) -> bool:
         now = self._clock()
         if remote is None:
             if topup.status in (TopupStatus.DRAFTED, TopupStatus.BOOKED):
@@ -160,18 +170,19 @@ class TopupReconciler:
             and not remote.paid
         ):
             number = remote.invoice_number or topup.invoice_id or ""
-            return self._reverse(conn, topup, budget, f"payment removed from invoice {number}")
+            return self._reverse(conn, topup, budget, f"payment removed from invoice {number}", after)
         return False
 
     def _credit_note_booked(self, topup: Topup, note_number: str) -> None:
         invoice = topup.invoice_number or topup.invoice_id or ""
         reason = f"credit note {note_number} booked on invoice {invoice}"
+        after: AfterCommit = []
         with self._engine.begin() as conn:
             budget = self._budgets.budget(conn, topup.budget_id)
             if budget is None:
                 return
             if topup.status is TopupStatus.CREDITED:
-                self._reverse(conn, topup, budget, reason)
+                self._reverse(conn, topup, budget, reason, after)
             elif topup.status is TopupStatus.BOOKED:
                 try:
                     outbox.transition(
@@ -186,9 +197,13 @@ class TopupReconciler:
                     )
                 except outbox.Superseded:
                     return
+        _run(after)
 
-    def _reverse(self, conn: Connection, topup: Topup, budget: Budget, reason: str) -> bool:
-        """Undo the credit once: the `reversed_at IS NULL` guard and the sink's key both ensure it."""
+    def _reverse(
+        self, conn: Connection, topup: Topup, budget: Budget, reason: str, after: AfterCommit
+    ) -> bool:
+        """Undo the credit once: the `reversed_at IS NULL` guard and the sink's key both ensure it.
+        The notification goes into `after`, to be sent once the transaction committed."""
         assert topup.invoice_id is not None
         now = self._clock()
         marked = conn.execute(
@@ -215,5 +230,11 @@ class TopupReconciler:
             conn, topup_id=topup.id, invoice_id=topup.invoice_id, reason=reason, now=now
         )
         _log.info("topup.credit_reversed", topup_id=topup.id, reason=reason)
-        self._notifier.topup_reversed(budget.name, topup.invoice_number or topup.invoice_id, reason)
+        invoice = topup.invoice_number or topup.invoice_id
+        after.append(lambda: self._notifier.topup_reversed(budget.name, invoice, reason))
         return True
+
+
+def _run(after: AfterCommit) -> None:
+    for action in after:
+        action()

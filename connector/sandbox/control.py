@@ -19,6 +19,7 @@ from typing import Any
 
 from connector.sandbox import invoicing
 from connector.sandbox.config import SeedParams
+from connector.sandbox.control_oauth import refresh_grants
 from connector.sandbox.control_records import (
     add_company,
     add_contact,
@@ -269,6 +270,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/_sandbox/settings"): _set_settings,
     ("POST", "/_sandbox/tokens"): _issue_tokens,
     ("POST", "/_sandbox/tokens/revoke"): _revoke,
+    ("GET", "/_sandbox/oauth/refresh-grants"): refresh_grants,
     ("POST", "/_sandbox/time-entries"): _add_entry,
     ("POST", f"/_sandbox/time-entries/{_ID}"): _update_entry,
     ("DELETE", f"/_sandbox/time-entries/{_ID}"): _delete_entry,

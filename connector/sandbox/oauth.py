@@ -4,7 +4,9 @@ Authorize approves at once and redirects with `code` and `state`; codes are sing
 expire after 10 minutes; every refresh rotates the refresh token and kills the old one; a dead or
 revoked refresh token gets 400 with a body carrying both observed shapes (`invalid_grant`, and
 the `errors` array whose entry has `code` 8 and `meta {type, hint}`, T2DB's observed body); a
-wrong client secret gets 401 `invalid_client`.
+wrong client secret gets 401 `invalid_client`. Every refresh grant is recorded (`refresh_grants`:
+when, whether it rotated, how old the spent pair was) so a test can tell one refresh per expiry
+from a refresh before every call or a refresh token sent twice.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class OAuthServer:
         self._codes: dict[str, _Code] = {}
         self._access: dict[str, _Access] = {}
         self._refresh: dict[str, str] = {}
+        self._issued_at: dict[str, datetime] = {}
+        self.refresh_grants: list[dict[str, Any]] = []
 
     def authorize(self, query: dict[str, str]) -> str:
         """The redirect location for `GET /oauth2/authorize`."""
@@ -95,7 +99,17 @@ class OAuthServer:
         return self._issue(code.client_id)
 
     def _rotate(self, form: dict[str, Any]) -> dict[str, Any]:
-        client_id = self._refresh.pop(str(form.get("refresh_token")), None)
+        token = str(form.get("refresh_token"))
+        client_id = self._refresh.pop(token, None)
+        issued = self._issued_at.pop(token, None)
+        now = self._clock.now()
+        self.refresh_grants.append(
+            {
+                "at": now.isoformat(),
+                "rotated": client_id is not None,
+                "spent_pair_age": None if issued is None else (now - issued).total_seconds(),
+            }
+        )
         if client_id is None:
             raise ApiError(
                 400,
@@ -116,6 +130,7 @@ class OAuthServer:
         lifetime = self._settings.access_token_lifetime
         self._access[access_token] = _Access(client_id, self._clock.now() + timedelta(seconds=lifetime))
         self._refresh[refresh_token] = client_id
+        self._issued_at[refresh_token] = self._clock.now()
         return {
             "token_type": "Bearer",
             "expires_in": lifetime,
@@ -139,7 +154,9 @@ class OAuthServer:
         count = len(self._access) + len(self._refresh) + len(self._codes)
         self._access.clear()
         self._refresh.clear()
+        self._issued_at.clear()
         self._codes.clear()
+        self.refresh_grants.clear()
         return count
 
     def issue_for_tests(self) -> dict[str, Any]:

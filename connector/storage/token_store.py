@@ -1,11 +1,13 @@
-"""The Teamleader connection's tokens in the database, encrypted at rest, rotated under a row lock.
+"""The Teamleader connection's tokens in the database, encrypted at rest, rotated by compare-and-swap.
 
 Teamleader's refresh tokens are single-use: the pair a refresh returns must be committed before the
 new access token is used, and two processes must never refresh with the same refresh token. So a
-refresh runs inside `locked_for_refresh()`: one transaction that holds the connection row
-(`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite every transaction begins IMMEDIATE, which holds
-the database's write lock), re-reads it, and saves the new pair with a compare-and-swap on
-`version` before it commits. Tokens are encrypted with Fernet under a key derived from
+refresh runs under `refresh_lock()`, a lock across threads and processes that is not a database
+transaction (`connector.storage.held_lock`): the refresh call goes out with no transaction open,
+so it never holds the database (or, on SQLite, its write lock) while Teamleader answers, and a
+thread that is itself writing cannot deadlock against it. Under that lock the row is re-read, and
+the new pair is saved with a compare-and-swap on `version` in one short transaction. Reads take a
+snapshot (no write lock on SQLite). Tokens are encrypted with Fernet under a key derived from
 `PREPAID_SECRET_KEY`; `expires_at` is integer epoch seconds (an ISO string there would make an
 OAuth client believe the token never expires). Every token read or written is registered with the
 log redactor.
@@ -22,22 +24,26 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from connector.clock import Clock
 from connector.errors import PrepaidError
 from connector.logging import register_secret
 from connector.settings import Settings
-from connector.storage.engine import is_sqlite
+from connector.storage.engine import snapshot
+from connector.storage.held_lock import held_lock
 from connector.storage.tables.accounts import teamleader_connection
 
 __all__ = [
     "ACTIVE",
     "NEEDS_REAUTHORIZATION",
-    "RefreshSlot",
+    "REFRESH_LOCK",
     "StoredConnection",
     "TokenPair",
     "TokenStore",
     "UnreadableTokens",
 ]
 
+REFRESH_LOCK = "teamleader-token-refresh"
+"""The name of the lock every process takes around a token refresh."""
 ACTIVE = "active"
 NEEDS_REAUTHORIZATION = "needs_reauthorization"
 _ROW_ID = 1
@@ -93,6 +99,16 @@ class StoredConnection:
         """True when the access token is expired, or will be within `seconds` of `now` (epoch)."""
         return self.expires_at - seconds <= now
 
+    def refresh_due(self, now: float, leeway: float) -> bool:
+        """True when the access token should be refreshed before it is used: it is expired, or
+        within `leeway` of expiry, the leeway capped at a quarter of the token's lifetime.
+        Teamleader's hour-long tokens get the whole leeway; a short-lived one (a sandbox's 2 s) is
+        refreshed once as it nears its expiry, where a leeway longer than its lifetime would have
+        it refreshed before every call."""
+        issued = (self.refreshed_at or self.connected_at).timestamp()
+        lifetime = max(self.expires_at - issued, 0.0)
+        return self.expires_within(now, min(leeway, lifetime / 4))
+
 
 class TokenStore:
     """Reads and writes the single Teamleader connection row."""
@@ -108,8 +124,8 @@ class TokenStore:
 
     def load(self) -> StoredConnection | None:
         """The stored connection, or None when nobody has logged in (or after logout)."""
-        with self._engine.connect() as conn:
-            return self._read(conn, lock=False)
+        with snapshot(self._engine) as conn:
+            return self._read(conn)
 
     def save_authorized(self, pair: TokenPair, now: datetime) -> StoredConnection:
         """Store the pair from an authorization-code exchange (authlib does not call a hook for it)."""
@@ -131,7 +147,7 @@ class TokenStore:
                     .where(teamleader_connection.c.id == _ROW_ID)
                     .values(version=teamleader_connection.c.version + 1, **values)
                 )
-            stored = self._read(conn, lock=False)
+            stored = self._read(conn)
         assert stored is not None
         return stored
 
@@ -145,10 +161,28 @@ class TokenStore:
             )
 
     @contextmanager
-    def locked_for_refresh(self) -> Iterator[RefreshSlot]:
-        """One transaction holding the connection row; commits on normal exit, rolls back on error."""
+    def refresh_lock(self, clock: Clock, timeout: float) -> Iterator[None]:
+        """Held by one refresh at a time across threads and processes; no transaction stays open."""
+        with held_lock(self._engine, REFRESH_LOCK, clock=clock, timeout=timeout):
+            yield
+
+    def save_rotated(self, expected_version: int, pair: TokenPair, now: datetime) -> StoredConnection | None:
+        """Store the refreshed pair unless the row changed since `expected_version` (a login or a
+        logout meanwhile); the stored connection, or None when the swap found another version."""
         with self._engine.begin() as conn:
-            yield RefreshSlot(self, conn, self._read(conn, lock=True))
+            result = conn.execute(
+                update(teamleader_connection)
+                .where(
+                    teamleader_connection.c.id == _ROW_ID,
+                    teamleader_connection.c.version == expected_version,
+                )
+                .values(
+                    version=teamleader_connection.c.version + 1, refreshed_at=now, **self._token_values(pair)
+                )
+            )
+            if result.rowcount != 1:
+                return None
+            return self._read(conn)
 
     def mark_needs_reauthorization(self, version: int, reason: str) -> bool:
         """Flag the connection unless it changed since `version` (someone logged in meanwhile)."""
@@ -184,10 +218,8 @@ class TokenStore:
         register_secret(text)
         return text
 
-    def _read(self, conn: Connection, *, lock: bool) -> StoredConnection | None:
+    def _read(self, conn: Connection) -> StoredConnection | None:
         query = select(teamleader_connection).where(teamleader_connection.c.id == _ROW_ID)
-        if lock and not is_sqlite(conn.engine):
-            query = query.with_for_update()
         row = conn.execute(query).mappings().first()
         if row is None:
             return None
@@ -206,35 +238,3 @@ class TokenStore:
             connected_at=row["connected_at"],
             refreshed_at=row["refreshed_at"],
         )
-
-
-class RefreshSlot:
-    """The connection row as read under the lock, and the one way to save a rotated pair."""
-
-    def __init__(self, store: TokenStore, conn: Connection, current: StoredConnection | None) -> None:
-        self._store = store
-        self._conn = conn
-        self.current = current
-
-    def save_rotated(self, pair: TokenPair, now: datetime) -> StoredConnection:
-        """Write the refreshed pair (compare-and-swap on `version`); committed when the slot closes."""
-        if self.current is None:
-            raise RuntimeError("no connection row to rotate")
-        result = self._conn.execute(
-            update(teamleader_connection)
-            .where(
-                teamleader_connection.c.id == _ROW_ID,
-                teamleader_connection.c.version == self.current.version,
-            )
-            .values(
-                version=teamleader_connection.c.version + 1,
-                refreshed_at=now,
-                **self._store._token_values(pair),
-            )
-        )
-        if result.rowcount != 1:
-            raise RuntimeError("the connection row changed while it was locked")
-        stored = self._store._read(self._conn, lock=False)
-        assert stored is not None
-        self.current = stored
-        return stored

@@ -1,12 +1,15 @@
 """The access token every API call uses, refreshed single-flight across threads and processes.
 
 Why not authlib's auto-refresh: see `connector.teamleader.oauth`. Here, the valid token lives in
-memory; when it is about to expire (or a call got a 401) one thread takes the process's lock, then
-the connection row's lock in the database (`TokenStore.locked_for_refresh`), and re-reads the row.
-If another process has rotated meanwhile, the stored pair is adopted; only otherwise is the refresh
-token spent, and the new pair is committed before the lock is released and the token is used. So
-any number of threads in any number of processes make exactly one refresh call, and a refresh
-token that Teamleader already rotated is never sent again.
+memory; when it nears its expiry (or a call got a 401) one thread takes the process's lock, then
+the refresh lock shared by every process (`TokenStore.refresh_lock`: an advisory lock or a file
+lock, never a database transaction), and re-reads the row. If another process has rotated
+meanwhile, the stored pair is adopted; only otherwise is the refresh token spent, and the new pair
+is saved (compare-and-swap on the row's version) before the lock is released and the token is
+used. So any number of threads in any number of processes make exactly one refresh call per
+expiry, a refresh token that Teamleader already rotated is never sent again, and the refresh call
+never runs inside a database transaction: a caller that is itself inside one (which it should not
+be) is not made to wait for its own lock while Teamleader answers.
 
 A refused refresh (400/401, `invalid_grant`, revoked access) may mean another environment rotated
 the pair: the store is read once more, and only if nothing newer is there is the connection marked
@@ -28,6 +31,9 @@ __all__ = ["AccessTokens"]
 # Teamleader's access tokens live about an hour; refresh a few minutes early so that a long
 # request never starts with a token that expires on the way.
 REFRESH_LEEWAY_SECONDS = 300.0
+# How long a caller waits for another process's refresh: its token request times out after 10 s
+# (connect 5 s), so a holder that is not hung has finished well within this.
+REFRESH_LOCK_WAIT_SECONDS = 30.0
 _log = get_logger(__name__)
 
 
@@ -54,7 +60,7 @@ class AccessTokens:
         if cached is None:
             with self._lock:
                 cached = self._cached or self._load()
-        if cached.expires_within(self._clock.time(), self._leeway):
+        if self._due(cached, None):
             return self._refresh(cached, forced=False)
         return cached
 
@@ -87,19 +93,27 @@ class AccessTokens:
         self._cached = stored
         return stored
 
-    def _usable(self, candidate: StoredConnection | None, stale: StoredConnection, window: float) -> bool:
+    def _due(self, stored: StoredConnection, window: float | None) -> bool:
+        """Whether `stored` must be refreshed: near expiry by the leeway rule, or within the
+        explicit `window` of the keep-alive."""
+        now = self._clock.time()
+        return stored.refresh_due(now, self._leeway) if window is None else stored.expires_within(now, window)
+
+    def _usable(
+        self, candidate: StoredConnection | None, stale: StoredConnection, window: float | None
+    ) -> bool:
         return (
             candidate is not None
             and candidate.version != stale.version
             and candidate.access_token != stale.access_token
             and not candidate.needs_reauthorization
-            and not candidate.expires_within(self._clock.time(), window)
+            and not self._due(candidate, window)
         )
 
     def _refresh(
         self, stale: StoredConnection, *, forced: bool, window: float | None = None
     ) -> StoredConnection:
-        window = self._leeway if window is None else window
+        """The connection to use instead of `stale`; `window` None means the leeway rule."""
         with self._lock:
             if self._usable(self._cached, stale, window):
                 assert self._cached is not None
@@ -127,11 +141,11 @@ class AccessTokens:
             raise ReauthorizationRequired(reason)
 
     def _refresh_locked(
-        self, stale: StoredConnection, *, forced: bool, window: float
+        self, stale: StoredConnection, *, forced: bool, window: float | None
     ) -> StoredConnection | TokenRefused:
-        """Refresh under the row lock; returns the committed connection, or the refusal."""
-        with self._store.locked_for_refresh() as slot:
-            row = slot.current
+        """Refresh under the cross-process lock; returns the saved connection, or the refusal."""
+        with self._store.refresh_lock(self._clock, REFRESH_LOCK_WAIT_SECONDS):
+            row = self._store.load()
             if row is None:
                 raise ReauthorizationRequired("no Teamleader connection is stored")
             if row.needs_reauthorization:
@@ -140,14 +154,28 @@ class AccessTokens:
                 self._cached = row
                 _log.debug("teamleader.token.adopted", version=row.version)
                 return row
-            if not forced and not row.expires_within(self._clock.time(), window):
+            if not forced and not self._due(row, window):
                 self._cached = row
                 return row
             try:
                 pair = self._oauth.refresh(row.refresh_token)
             except TokenRefused as refusal:
                 return refusal
-            rotated = slot.save_rotated(pair, now=self._clock.now())
+            rotated = self._store.save_rotated(row.version, pair, now=self._clock.now())
+        if rotated is None:
+            return self._after_lost_swap(row)
         self._cached = rotated
         _log.info("teamleader.token.refreshed", version=rotated.version, expires_at=rotated.expires_at)
         return rotated
+
+    def _after_lost_swap(self, spent: StoredConnection) -> StoredConnection:
+        """The row changed under the lock: a login (or logout) happened while the refresh was out.
+        The login's pair is the one to use; the pair just refreshed is dropped."""
+        newer = self._store.load()
+        if newer is None:
+            raise ReauthorizationRequired("the Teamleader connection was removed (logout) during a refresh")
+        if newer.needs_reauthorization:
+            raise ReauthorizationRequired(newer.status_reason or "the last refresh was refused")
+        _log.info("teamleader.token.login_meanwhile", spent_version=spent.version, version=newer.version)
+        self._cached = newer
+        return newer

@@ -1,7 +1,8 @@
-"""Single-flight refresh across processes: 2 processes x 20 threads, one PostgreSQL, one refresh.
+"""Single-flight refresh across processes: 2 processes x 20 threads, one database, one refresh.
 
 Real sockets against the sandbox (its control API counts token-endpoint requests), real
-subprocesses, and the connection row locked in PostgreSQL.
+subprocesses, and the refresh lock that is not a transaction: an advisory lock on PostgreSQL, a
+file lock beside the SQLite database.
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-@pytest.mark.postgres
 @pytest.mark.slow
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_forty_callers_in_two_processes_make_one_refresh(
     db_url: str, engine: Engine, sandbox: SandboxServer, tmp_path: Path
 ) -> None:

@@ -35,11 +35,9 @@ def test_rotation_bumps_version_and_identity_is_kept(settings: Settings, engine:
     store = TokenStore.from_settings(settings, engine)
     store.save_authorized(PAIR, now=PINNED_AT)
     store.save_identity("acc-1", "user-1", "Ada Peeters", "ada@example.test")
-    with store.locked_for_refresh() as slot:
-        assert slot.current is not None and slot.current.version == 1
-        slot.save_rotated(
-            TokenPair("access-token-cccccccc", "refresh-token-dddddddd", 1_900_003_600), now=PINNED_AT
-        )
+    rotated = TokenPair("access-token-cccccccc", "refresh-token-dddddddd", 1_900_003_600)
+    assert store.save_rotated(1, rotated, now=PINNED_AT) is not None
+    assert store.save_rotated(1, rotated, now=PINNED_AT) is None
     stored = store.load()
     assert stored is not None
     assert (stored.version, stored.refresh_token, stored.account_id) == (2, "refresh-token-dddddddd", "acc-1")

@@ -175,3 +175,22 @@ async def test_a_refusing_user_sends_access_denied(client: httpx.AsyncClient) ->
     params = httpx.URL(response.headers["location"]).params
     assert params["error"] == "access_denied"
     assert "code" not in params
+
+
+async def test_refresh_grants_are_listed_with_the_age_of_the_pair_they_spent(
+    client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """The control API's record of refresh grants: one per rotation, refused reuse included."""
+    first = (await client.post("/oauth2/access_token", data=_exchange(await _code(client)))).json()
+    clock.advance(90)
+    second = (await client.post("/oauth2/access_token", data=_refresh(first["refresh_token"]))).json()
+    assert (
+        await client.post("/oauth2/access_token", data=_refresh(first["refresh_token"]))
+    ).status_code == 400
+    listed = (await client.get("/_sandbox/oauth/refresh-grants")).json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert (listed["rotated"], listed["refused"], listed["access_token_lifetime"]) == (1, 1, 3600)
+    assert [(g["rotated"], g["spent_pair_age"]) for g in listed["refresh_grants"]] == [
+        (True, 90.0),
+        (False, None),
+    ]

@@ -42,6 +42,7 @@ class FakeTeamleader:
         self.valid_refresh: set[str] = set()
         self.sent_refresh_tokens: list[str] = []
         self.issued: list[str] = []
+        self.refresh_lifetime = 3600
         self._serial = itertools.count(1)
         self.token_route = self.router.post(f"{AUTH}/oauth2/access_token").mock(side_effect=self._token)
 
@@ -83,7 +84,7 @@ class FakeTeamleader:
                 },
             )
         self.valid_refresh.discard(token)
-        return httpx.Response(200, json=self.issue())
+        return httpx.Response(200, json=self.issue(self.refresh_lifetime))
 
     def authorized(self, request: httpx.Request) -> bool:
         header = request.headers.get("Authorization", "")

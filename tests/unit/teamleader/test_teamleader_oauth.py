@@ -111,6 +111,50 @@ def test_expired_token_is_refreshed_once_rotated_and_stored_before_use(
     assert fake.token_route.call_count == 1
 
 
+def test_two_second_tokens_are_refreshed_once_per_expiry_not_before_every_call(
+    fake: FakeTeamleader, store: TokenStore, clock: PinnedClock, make_client: Callable[..., TeamleaderClient]
+) -> None:
+    fake.refresh_lifetime = 2
+    issued = fake.issue(expires_in=2)
+    store.save_authorized(
+        TokenPair(issued["access_token"], issued["refresh_token"], int(clock.time()) + 2), clock.at
+    )
+    fake.serve("users.me", me_ok)
+    client = make_client()
+    for _ in range(5):
+        client.me()
+    assert fake.token_route.call_count == 0
+    for expiry in range(1, 4):
+        clock.advance(seconds=1.6)
+        for _ in range(5):
+            client.me()
+        assert fake.token_route.call_count == expiry
+    assert len(set(fake.sent_refresh_tokens)) == len(fake.sent_refresh_tokens) == 3
+
+
+def test_a_login_while_the_refresh_was_out_wins_over_the_refreshed_pair(
+    client: TeamleaderClient, fake: FakeTeamleader, store: TokenStore, clock: PinnedClock
+) -> None:
+    route = fake.serve("users.me", me_ok)
+    logged_in = fake.issue()
+    answer_refresh = fake.token_route.side_effect
+
+    def refresh_during_a_login(request: httpx.Request) -> httpx.Response:
+        store.save_authorized(
+            TokenPair(logged_in["access_token"], logged_in["refresh_token"], int(clock.time()) + 3600),
+            clock.at,
+        )
+        return answer_refresh(request)
+
+    fake.token_route.side_effect = refresh_during_a_login
+    clock.advance(seconds=3600)
+    assert client.me().account_id == "acc-1"
+    stored = store.load()
+    assert stored is not None and stored.access_token == logged_in["access_token"]
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {logged_in['access_token']}"
+    assert fake.token_route.call_count == 1
+
+
 def test_old_refresh_token_is_refused_after_rotation(
     tl_settings: Settings, fake: FakeTeamleader, clock: PinnedClock, connected: TokenPair
 ) -> None:
@@ -188,10 +232,13 @@ def test_unauthorized_call_adopts_a_pair_another_process_stored(
     client.me()
     issued = fake.issue()
     fake.valid_access.discard(connected.access_token)
-    with store.locked_for_refresh() as slot:
-        slot.save_rotated(
-            TokenPair(issued["access_token"], issued["refresh_token"], int(clock.time()) + 3600), now=clock.at
-        )
+    stored = store.load()
+    assert stored is not None
+    store.save_rotated(
+        stored.version,
+        TokenPair(issued["access_token"], issued["refresh_token"], int(clock.time()) + 3600),
+        now=clock.at,
+    )
     assert client.me().id == "user-1"
     assert fake.token_route.call_count == 0
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {issued['access_token']}"
