@@ -6,6 +6,10 @@ entry was worked, in the budget's time zone, whenever it was recorded; a credit,
 line to its own effective date. A correction to a month already closed appears in the month it is
 made and names the month it corrects.
 
+A budget's opening credit is there from the budget's start (a budget set up today for work since
+the first of the year opened on the first of the year); a renewing budget's opening counts in the
+period of its recording, where its period figures and closes count it.
+
 What "closed" means:
 
 - a renewing budget's period is closed by its close line; the ledger writer then stamps a late
@@ -62,7 +66,10 @@ def counted_on(b: Budget, row: Mapping[str, Any], *, worked: date | None, counte
     `worked` is its time entry's local day (None: no entry); `counted_before` says whether an
     earlier line of the same entry in the same budget exists (the line corrects what that one
     counted)."""
-    if LineKind(row["kind"]) not in ENTRY_KINDS or worked is None:
+    kind = LineKind(row["kind"])
+    if kind is LineKind.OPENING and not renews(b):
+        return CountedOn(min(b.start, row["at"].astimezone(b.zone).date()))
+    if kind not in ENTRY_KINDS or worked is None:
         return CountedOn(line_day(b, dict(row)))
     if renews(b):
         return _in_period(b, row, worked)

@@ -57,7 +57,13 @@ def test_a_correction_within_the_worked_month_stays_on_the_worked_day() -> None:
     assert counted == CountedOn(date(2026, 3, 2))
 
 
-@pytest.mark.parametrize("kind", ["opening", "topup_credit", "correction", "period_grant"])
+def test_the_opening_credit_counts_from_the_budget_start() -> None:
+    assert counted_on(_budget(), _line("opening", MARCH), worked=None, counted_before=False) == CountedOn(
+        date(2026, 1, 1)
+    )
+
+
+@pytest.mark.parametrize("kind", ["topup_credit", "correction", "period_grant"])
 def test_credits_and_period_lines_count_on_their_own_date(kind: str) -> None:
     late = datetime(2026, 2, 28, 23, 30, tzinfo=UTC)
     assert counted_on(_budget(), _line(kind, late), worked=None, counted_before=False) == CountedOn(
