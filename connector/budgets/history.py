@@ -17,13 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 from sqlalchemy.sql import Select
 
 from connector.billing import Budget, LedgerLine, LineKind, Money
 from connector.billing.forecast import DEFAULT_WINDOW_DAYS, burn_per_day
 from connector.billing.ledger import ENTRY_KINDS
 from connector.budgets.line_dates import counted_on, worked_on
+from connector.budgets.periods import renews
 from connector.storage.tables.budgets import ledger_line
 from connector.storage.tables.sync import time_entry, tl_user, work_type
 
@@ -145,9 +146,13 @@ def balance_history(conn: Connection, b: Budget, *, today: date) -> list[tuple[d
     return sorted(points.items())
 
 
-def _recent(budget_ids: list[str], since: date) -> tuple[Select[Any], Select[Any]]:
-    """Entry lines of the budgets recorded since `since`, and those whose entry started since then
-    (a day either side covers every time zone): the only lines that can count in the window."""
+def _recent(budget_ids: list[str], renewing: list[str], since: date) -> tuple[Select[Any], Select[Any]]:
+    """The only entry lines of the budgets that can count on `since` or later (a day either side of
+    the window covers every time zone): those whose entry was worked since then, and, recorded
+    since then, those that may count on the day they were made: a correction (an adjustment, a
+    reversal, a new subtraction of an entry that was reversed or adjusted before) or a line of a
+    renewing budget (stamped into a later period when the worked one is closed). A first sync's
+    subtractions of older work are neither, so they are not read."""
     earlier = ledger_line.alias("earlier")
     counted_before = exists().where(
         earlier.c.budget_id == ledger_line.c.budget_id,
@@ -162,15 +167,27 @@ def _recent(budget_ids: list[str], since: date) -> tuple[Select[Any], Select[Any
     )
     kinds = [k.value for k in ENTRY_KINDS]
     own = and_(ledger_line.c.budget_id.in_(budget_ids), ledger_line.c.kind.in_(kinds))
+    corrected = select(earlier.c.time_entry_id).where(
+        earlier.c.kind.in_([LineKind.REVERSAL.value, LineKind.ADJUSTMENT.value])
+    )
     recorded = (
         select(*columns)
         .outerjoin(time_entry, time_entry.c.id == ledger_line.c.time_entry_id)
-        .where(own, ledger_line.c.at >= datetime.combine(since, time(0), tzinfo=UTC))
+        .where(
+            own,
+            ledger_line.c.at >= datetime.combine(since, time(0), tzinfo=UTC),
+            or_(
+                ledger_line.c.budget_id.in_(renewing),
+                ledger_line.c.kind != LineKind.SUBTRACTION.value,
+                ledger_line.c.time_entry_id.in_(corrected),
+            ),
+        )
     )
+    worked_since = select(time_entry.c.id).where(time_entry.c.started_on >= since)
     worked = (
         select(*columns)
         .join(time_entry, time_entry.c.id == ledger_line.c.time_entry_id)
-        .where(own, time_entry.c.started_on >= since)
+        .where(own, ledger_line.c.time_entry_id.in_(worked_since))
     )
     return recorded, worked
 
@@ -186,7 +203,8 @@ def burn_rates(
     by_id = {b.id: b for b in budgets}
     since = now.date() - timedelta(days=window_days + 1)
     rows: dict[int, dict[str, Any]] = {}
-    for query in _recent(sorted(by_id), since):
+    renewing = sorted(b.id for b in budgets if renews(b))
+    for query in _recent(sorted(by_id), renewing, since):
         for r in conn.execute(query).mappings():
             rows[r["id"]] = dict(r)
     lines: dict[str, list[LedgerLine]] = {b: [] for b in by_id}

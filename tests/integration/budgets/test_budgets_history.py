@@ -115,3 +115,19 @@ def test_the_burn_counts_worked_days_and_every_reader_gets_the_same_date(service
     assert whole.threshold_date is not None and whole.threshold_date > NOW.date() + timedelta(days=30)
     page = BudgetsWebAdapter(service)
     assert page.budget_page("b1").forecast.threshold_date == page.overview()[0].forecast_date
+
+
+def test_late_corrections_count_in_the_burn_as_the_statement_counts_them(service: BudgetsService) -> None:
+    service.choose(Choice.UNDO, Selection(entry_ids=("e-jan", "e-feb2"), budget_id="b1"), actor="anna")
+    service.choose(Choice.SUBTRACT, Selection(entry_ids=("e-jan",), budget_id="b1"), actor="anna")
+    b = service.budget("b1")
+    with service.engine.connect() as conn:
+        burn = burn_rates(conn, [b], now=NOW)["b1"]
+        whole = forecast(b, lines_of(conn, b), today=NOW.date())
+        march = statement_data(conn, b, *MONTHS["2026-03"])
+    assert burn == whole.burn_per_day
+    # In the window: e-mar (EUR 180); e-feb2's subtraction (27 February) and its undo (a correction
+    # of February, counted on 10 March), which cancel; e-jan's undo and new subtraction (10 March).
+    assert burn * 30 == 18000
+    late = [(line["kind"], line["corrects"]) for line in march.lines if line["time_entry_id"] == "e-jan"]
+    assert late == [("reversal", "2026-01"), ("subtraction", "2026-01")]
