@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, exists, func, literal_column, select
 from sqlalchemy.sql import Select
 
 from connector.billing import Budget, LedgerLine, LineKind, Money
@@ -146,13 +146,14 @@ def balance_history(conn: Connection, b: Budget, *, today: date) -> list[tuple[d
     return sorted(points.items())
 
 
-def _recent(budget_ids: list[str], renewing: list[str], since: date) -> tuple[Select[Any], Select[Any]]:
-    """The only entry lines of the budgets that can count on `since` or later (a day either side of
-    the window covers every time zone): those whose entry was worked since then, and, recorded
-    since then, those that may count on the day they were made: a correction (an adjustment, a
-    reversal, a new subtraction of an entry that was reversed or adjusted before) or a line of a
-    renewing budget (stamped into a later period when the worked one is closed). A first sync's
-    subtractions of older work are neither, so they are not read."""
+def _recent(budget_ids: list[str], renewing: list[str], since: date) -> list[Select[Any]]:
+    """The only entry lines that can count on `since` or later (a day either side of the window
+    covers every time zone): those whose entry was worked since then, and, recorded since then,
+    those that may count on the day they were made: a correction (an adjustment, a reversal, a new
+    subtraction of an entry reversed or adjusted before) or a line of a renewing budget (stamped
+    into a later period when the worked one is closed). A first sync's subtractions of older work
+    are none of these, so they are not read. Each query is driven by an index of what it looks
+    for (entries worked since, the corrections' partial index); the caller keeps its budgets."""
     earlier = ledger_line.alias("earlier")
     counted_before = exists().where(
         earlier.c.budget_id == ledger_line.c.budget_id,
@@ -165,31 +166,28 @@ def _recent(budget_ids: list[str], renewing: list[str], since: date) -> tuple[Se
         time_entry.c.started_at,
         counted_before.label("counted_before"),
     )
-    kinds = [k.value for k in ENTRY_KINDS]
-    own = and_(ledger_line.c.budget_id.in_(budget_ids), ledger_line.c.kind.in_(kinds))
-    corrected = select(earlier.c.time_entry_id).where(
-        earlier.c.kind.in_([LineKind.REVERSAL.value, LineKind.ADJUSTMENT.value])
-    )
-    recorded = (
-        select(*columns)
-        .outerjoin(time_entry, time_entry.c.id == ledger_line.c.time_entry_id)
-        .where(
-            own,
-            ledger_line.c.at >= datetime.combine(since, time(0), tzinfo=UTC),
-            or_(
-                ledger_line.c.budget_id.in_(renewing),
-                ledger_line.c.kind != LineKind.SUBTRACTION.value,
-                ledger_line.c.time_entry_id.in_(corrected),
-            ),
-        )
-    )
+    base = select(*columns).outerjoin(time_entry, time_entry.c.id == ledger_line.c.time_entry_id)
+    recent = ledger_line.c.at >= datetime.combine(since, time(0), tzinfo=UTC)
+    # Literal kinds, as the partial index `ix_ledger_line_corrections` spells them: SQLite uses a
+    # partial index only for a query whose terms match its WHERE clause, bound parameters not.
+    corrections: list[ColumnElement[str]] = [
+        literal_column(f"'{k.value}'") for k in (LineKind.REVERSAL, LineKind.ADJUSTMENT)
+    ]
+    corrected = select(earlier.c.time_entry_id).where(earlier.c.kind.in_(corrections))
     worked_since = select(time_entry.c.id).where(time_entry.c.started_on >= since)
-    worked = (
-        select(*columns)
-        .join(time_entry, time_entry.c.id == ledger_line.c.time_entry_id)
-        .where(own, ledger_line.c.time_entry_id.in_(worked_since))
-    )
-    return recorded, worked
+    queries = [
+        base.where(ledger_line.c.budget_id.in_(budget_ids), ledger_line.c.time_entry_id.in_(worked_since)),
+        base.where(ledger_line.c.kind.in_(corrections), recent),
+        base.where(
+            ledger_line.c.kind == LineKind.SUBTRACTION.value,
+            ledger_line.c.time_entry_id.in_(corrected),
+            recent,
+        ),
+    ]
+    if renewing:
+        queries.append(base.where(ledger_line.c.budget_id.in_(renewing), recent))
+    kinds = [k.value for k in ENTRY_KINDS]
+    return [q.where(ledger_line.c.kind.in_(kinds)) for q in queries]
 
 
 def burn_rates(
@@ -206,7 +204,8 @@ def burn_rates(
     renewing = sorted(b.id for b in budgets if renews(b))
     for query in _recent(sorted(by_id), renewing, since):
         for r in conn.execute(query).mappings():
-            rows[r["id"]] = dict(r)
+            if r["budget_id"] in by_id:
+                rows[r["id"]] = dict(r)
     lines: dict[str, list[LedgerLine]] = {b: [] for b in by_id}
     for row in sorted(rows.values(), key=lambda r: r["id"]):
         b = by_id[row["budget_id"]]
