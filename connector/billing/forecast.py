@@ -1,7 +1,9 @@
 """Forecast: the recent burn rate, and when the balance will cross the threshold and reach zero.
 
-The burn rate is the net of entry lines (subtractions, adjustments, reversals) recorded in the
-last `window_days` days, per day. With no net burn there is no date to promise: the forecast
+The burn rate is the net of entry lines (subtractions, adjustments, reversals) that count in the
+last `window_days` local days, per day. A line counts on the day its time entry was worked, in the
+budget's time zone (`LedgerLine.counts_on`), whenever it was recorded: a first sync that subtracts
+half a year of work at once does not look like half a year burnt this month. With no net burn there is no date to promise: the forecast
 says "no recent burn" instead of inventing one. The next top-up is expected on the crossing day,
 for the amount the replenish settings give at the balance projected for that day, unless the
 budget ends first or its no-top-up horizon covers that day (then `topup_held` says so). A guardrail that holds the budget's
@@ -21,7 +23,7 @@ from connector.billing.errors import InvalidBudget
 from connector.billing.ledger import ENTRY_KINDS, LedgerLine
 from connector.billing.threshold import TopUpAmount, TopUpBlocked, topup_amount, topup_blocked
 
-__all__ = ["DEFAULT_WINDOW_DAYS", "Forecast", "burn_per_day", "forecast", "under_hold"]
+__all__ = ["DEFAULT_WINDOW_DAYS", "Forecast", "burn_per_day", "forecast", "projection", "under_hold"]
 
 DEFAULT_WINDOW_DAYS = 30
 
@@ -53,7 +55,7 @@ def burn_per_day(budget: Budget, lines: Iterable[LedgerLine], *, today: date, wi
     burnt = -sum(
         line.measure(budget.unit)
         for line in lines
-        if line.kind in ENTRY_KINDS and first <= line.at.astimezone(budget.zone).date() <= today
+        if line.kind in ENTRY_KINDS and first <= line.counts_on(budget) <= today
     )
     return Decimal(burnt) / window_days
 
@@ -72,6 +74,15 @@ def forecast(
     ledger = list(lines)
     balance = sum(line.measure(budget.unit) for line in ledger)
     burn = burn_per_day(budget, ledger, today=today, window_days=window_days)
+    return projection(budget, balance, burn, today=today, window_days=window_days)
+
+
+def projection(
+    budget: Budget, balance: int, burn: Decimal, *, today: date, window_days: int = DEFAULT_WINDOW_DAYS
+) -> Forecast:
+    """The forecast of a budget at `balance` (its measure) burning `burn` a day from `today`: what
+    `forecast` gives from the whole ledger, for a reader that has the balance and the burn already
+    (the overview reads them for every budget at once)."""
     if burn <= 0:
         return Forecast(balance, Decimal(0), window_days, None, None, None, None)
     crossing_in = _days_until_below(balance, budget.threshold_measure, burn)

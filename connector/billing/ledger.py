@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -64,7 +64,14 @@ CREDIT_KINDS = frozenset(
 
 @dataclass(frozen=True)
 class LedgerLine:
-    """One appended change to a budget's balance; never edited, only followed by another line."""
+    """One appended change to a budget's balance; never edited, only followed by another line.
+
+    `at` is when the line was recorded; `effective_on`, when a read filled it in, is the local day
+    the line counts on (`connector.budgets.line_dates`): a subtraction, its adjustment or its
+    reversal belongs to the day its time entry was worked, in the budget's time zone, whenever it
+    was recorded; a credit, top-up or period line to its own effective date. None: the local
+    day of `at`.
+    """
 
     budget_id: str
     kind: LineKind
@@ -79,6 +86,7 @@ class LedgerLine:
     rule: RuleMatch | None = None
     reason: str = ""
     details: Mapping[str, Detail] = field(default_factory=dict)
+    effective_on: date | None = None
 
     def __post_init__(self) -> None:
         if self.at.utcoffset() is None:
@@ -91,6 +99,10 @@ class LedgerLine:
     def measure(self, unit: BudgetUnit) -> int:
         """This line in the budget's measure: seconds for an hours budget, cents for money."""
         return self.seconds if unit.is_hours else self.amount.cents()
+
+    def counts_on(self, budget: Budget) -> date:
+        """The local day the line counts on: `effective_on`, else the budget's local day of `at`."""
+        return self.effective_on or self.at.astimezone(budget.zone).date()
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,16 +30,24 @@ from connector.billing import (
     Money,
     ReplenishMode,
     TopUpBlocked,
-    forecast,
     topup_amount,
 )
-from connector.billing.forecast import DEFAULT_WINDOW_DAYS, under_hold
+from connector.billing.forecast import DEFAULT_WINDOW_DAYS, projection, under_hold
 from connector.budgets.budget_queries import load_budgets
-from connector.budgets.reports import BalanceRow, balance_rows, lines_of
+from connector.budgets.history import burn_rates
+from connector.budgets.reports import BalanceRow, balance_rows
 from connector.budgets.topup_hold import TopupHold, topup_hold
 from connector.invoicing.guards import GuardInputs, guard_inputs
 
-__all__ = ["BudgetForecast", "CashIn", "HeldForecast", "cash_in_calendar", "forecast_all", "held_forecast"]
+__all__ = [
+    "BudgetForecast",
+    "CashIn",
+    "HeldForecast",
+    "cash_in_calendar",
+    "forecast_all",
+    "held_forecast",
+    "threshold_dates",
+]
 
 _MAX_TOPUPS_PER_BUDGET = 100
 
@@ -118,9 +126,30 @@ def held_forecast(
     holds it; `settled` and `inputs` are as `topup_hold` takes them."""
     today = now.astimezone(b.zone).date()
     hold = topup_hold(conn, b, settled=settled, now=now, inputs=inputs)
-    fc = forecast(b, lines_of(conn, b), today=today, window_days=window_days)
+    burn = burn_rates(conn, [b], now=now, window_days=window_days)[b.id]
+    fc = projection(b, settled, burn, today=today, window_days=window_days)
     shown = under_hold(b, fc, None if hold is None else hold.reason, today=today)
     return HeldForecast(shown, hold, _ending(b, shown))
+
+
+def threshold_dates(
+    conn: Connection,
+    budgets: Sequence[Budget],
+    settled: dict[str, int],
+    *,
+    now: datetime,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+) -> dict[str, date | None]:
+    """Each budget's forecast date of crossing its threshold (None: not burning), as `held_forecast`
+    gives it (a hold never moves the crossing), read for every budget at once: the overview's
+    Forecast column shows the budget page's date. `settled` is each balance in its measure."""
+    burns = burn_rates(conn, budgets, now=now, window_days=window_days)
+    return {
+        b.id: projection(
+            b, settled[b.id], burns[b.id], today=now.astimezone(b.zone).date(), window_days=window_days
+        ).threshold_date
+        for b in budgets
+    }
 
 
 def _ending(b: Budget, fc: Forecast) -> TopupHold | None:

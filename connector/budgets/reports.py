@@ -1,5 +1,8 @@
 """The read side: balances of every budget, entries with their state, ledgers, statements.
 
+Statements and the lines as the forecast reads them come from `connector.budgets.history`, the
+one query that dates every line by the day it counts on; they are re-exported here.
+
 Balances are sums over the ledger (settled) and over pending allocations' values (what the
 provisional balance subtracts), both computed by the database in one grouped query each, so
 listing a thousand budgets costs three queries. Figures are integer measures of each budget
@@ -14,18 +17,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import Connection, and_, select
 
-from connector.billing import (
-    Budget,
-    BudgetUnit,
-    LedgerLine,
-    LineKind,
-    Money,
-    UnitKind,
-)
+from connector.billing import Budget, LedgerLine, Money, UnitKind
 from connector.budgets.balance_queries import balances, pending_values
-from connector.budgets.periods import line_day
+from connector.budgets.history import (
+    StatementData,
+    counted_lines,
+    ledger_line_of,
+    person_name,
+    statement_data,
+)
 from connector.storage.tables.budgets import budget, entry_allocation, ledger_line
 from connector.storage.tables.sync import company, contact, time_entry, tl_user, work_type
 
@@ -114,11 +116,6 @@ def customer_names(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tu
         for cid, first, last in conn.execute(query):
             names[("contact", cid)] = " ".join(p for p in (first, last) if p)
     return names
-
-
-def person_name() -> ColumnElement[str]:
-    """A synced user's "first last" name in SQL (empty when neither is known); join `tl_user`."""
-    return func.trim(func.coalesce(tl_user.c.first_name, "") + " " + func.coalesce(tl_user.c.last_name, ""))
 
 
 INVOICED = "invoiced"
@@ -248,68 +245,6 @@ def ledger_rows(conn: Connection, budget_id: str) -> list[dict[str, Any]]:
 
 
 def lines_of(conn: Connection, b: Budget) -> list[LedgerLine]:
-    """The budget's lines as domain lines (for the forecast and FIFO funding)."""
-    return [
-        LedgerLine(
-            budget_id=r["budget_id"],
-            kind=LineKind(r["kind"]),
-            amount=Money.from_cents(r["amount_cents"], r["currency"]),
-            seconds=r["seconds"],
-            source_key=r["source_key"],
-            actor=r["actor"],
-            at=r["at"],
-            entry_id=r["time_entry_id"],
-            invoice_id=r["invoice_id"],
-            reason=r["reason"] or "",
-        )
-        for r in ledger_rows(conn, b.id)
-    ]
-
-
-@dataclass(frozen=True)
-class StatementData:
-    """A budget's account for the local days [start, end]: opening + every line = closing."""
-
-    budget: Budget
-    start: date
-    end: date
-    opening: int
-    lines: list[dict[str, Any]]
-    topups: list[dict[str, Any]]
-    closing: int
-
-
-def _measure(unit: BudgetUnit, row: dict[str, Any]) -> int:
-    return int(row["seconds"]) if unit.is_hours else int(row["amount_cents"])
-
-
-def statement_data(conn: Connection, b: Budget, start: date, end: date) -> StatementData:
-    """Opening, the entry lines with who/what/when, the credits, and the closing of a period."""
-    person = person_name()
-    query = (
-        select(
-            ledger_line,
-            time_entry.c.started_on,
-            time_entry.c.description.label("entry_description"),
-            person.label("person"),
-            work_type.c.name.label("work_type"),
-        )
-        .outerjoin(time_entry, time_entry.c.id == ledger_line.c.time_entry_id)
-        .outerjoin(tl_user, tl_user.c.id == time_entry.c.user_id)
-        .outerjoin(work_type, work_type.c.id == time_entry.c.work_type_id)
-        .where(ledger_line.c.budget_id == b.id)
-        .order_by(ledger_line.c.id)
-    )
-    opening = 0
-    lines: list[dict[str, Any]] = []
-    topups: list[dict[str, Any]] = []
-    for row in conn.execute(query).mappings():
-        line = dict(row)
-        day = line_day(b, line)
-        line["day"] = day
-        if day < start:
-            opening += _measure(b.unit, line)
-        elif day <= end:
-            (topups if line["kind"] == LineKind.TOPUP_CREDIT.value else lines).append(line)
-    closing = opening + sum(_measure(b.unit, line) for line in [*lines, *topups])
-    return StatementData(b, start, end, opening, lines, topups, closing)
+    """The budget's lines as domain lines, in the order they were recorded (for the forecast and
+    FIFO funding), each with the day it counts on (`LedgerLine.effective_on`)."""
+    return [ledger_line_of(r) for r in sorted(counted_lines(conn, b), key=lambda r: r["id"])]

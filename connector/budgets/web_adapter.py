@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, and_, case, func, select
 
 from connector.billing import Balance, Budget, Money, fifo_funding
 from connector.billing import ChoiceRefused as DomainRefused
@@ -21,7 +21,8 @@ from connector.budgets.budget_queries import load_budgets
 from connector.budgets.choices import Choice, Selection
 from connector.budgets.errors import BudgetNotFound, ChoiceLost, EntriesNotFound
 from connector.budgets.flagged import FlagChoice, resolve_flagged
-from connector.budgets.forecasting import held_forecast
+from connector.budgets.forecasting import held_forecast, threshold_dates
+from connector.budgets.history import balance_history
 from connector.budgets.invoiced import listed_entries
 from connector.budgets.ledger_listing import invoice_numbers, ledger_listing
 from connector.budgets.periods import PeriodFigures, period_figures
@@ -37,7 +38,7 @@ from connector.budgets.reports import (
     statement_data,
 )
 from connector.budgets.service import BudgetsService
-from connector.budgets.topup_hold import TopupHold
+from connector.budgets.topup_hold import TopupHold, topup_hold
 from connector.storage.tables.budgets import CREDITING, ledger_line
 from connector.storage.tables.invoicing import OPEN_TOPUP_STATUSES, topup
 from connector.storage.tables.sync import sync_checkpoint
@@ -120,18 +121,48 @@ def _period_view(b: Budget, f: PeriodFigures) -> PeriodView:
     )
 
 
+def _failed_topups(conn: Connection, budget_ids: list[str]) -> dict[str, TopupHoldView]:
+    """Budgets whose latest automatic top-up failed, with its error and the command that retries it."""
+    latest = (
+        select(topup.c.budget_id, func.max(topup.c.created_at).label("created_at"))
+        .where(topup.c.kind == "topup", topup.c.budget_id.in_(budget_ids))
+        .group_by(topup.c.budget_id)
+        .subquery()
+    )
+    query = select(topup.c.budget_id, topup.c.id, topup.c.last_error).join(
+        latest, and_(topup.c.budget_id == latest.c.budget_id, topup.c.created_at == latest.c.created_at)
+    )
+    failed = {}
+    for budget_id, topup_id, error in conn.execute(query.where(topup.c.status == "failed")):
+        said = f" with: {error}" if error else ""
+        detail = f"top-up {topup_id} failed{said}. Fix that, then `prepaid topups retry {topup_id}`"
+        failed[budget_id] = TopupHoldView("failed", "the latest top-up failed", detail)
+    return failed
+
+
+def _held(conn: Connection, b: Budget, settled: int, now: datetime) -> TopupHoldView | None:
+    """What holds `b`'s automatic top-ups, for the overview: an open top-up on its way is no hold."""
+    hold = topup_hold(conn, b, settled=settled, now=now)
+    return None if hold is None or hold.code == "open_topup" else _hold_view(hold)
+
+
 def _both_figures(conn: Connection, rows: list[BudgetRow], now: datetime) -> list[BudgetRow]:
     """Every view shows both figures: an hours budget's balance at its hour price, a money
-    budget's in hours at its default rate; a renewing budget also shows its current period."""
+    budget's in hours at its default rate; a renewing budget also shows its current period. Each
+    row also gets its forecast date (the budget page's) and what holds its top-ups."""
     budgets = {b.id: b for b in load_budgets(conn, ids=[r.id for r in rows])} if rows else {}
+    settled = {b.id: b.unit.measure(row.settled) for row in rows if (b := budgets.get(row.id))}
+    dates = threshold_dates(conn, list(budgets.values()), settled, now=now)
+    failed = _failed_topups(conn, list(budgets)) if rows else {}
     result = []
     for row in rows:
         b = budgets.get(row.id)
         if b is None:
             result.append(row)
             continue
-        balance = Balance(b.unit, b.unit.measure(row.settled))
+        balance = Balance(b.unit, settled[b.id])
         figures = period_figures(conn, b, now)
+        crossing = dates.get(b.id)
         result.append(
             replace(
                 row,
@@ -142,6 +173,11 @@ def _both_figures(conn: Connection, rows: list[BudgetRow], now: datetime) -> lis
                 rounding_seconds=b.valuation.rounding_increment_seconds,
                 minimum_seconds=b.valuation.minimum_seconds,
                 statement_names=b.show_people_to_customer,
+                forecast_date=crossing,
+                crossing_in_days=None
+                if crossing is None
+                else (crossing - now.astimezone(b.zone).date()).days,
+                topup_hold=_held(conn, b, settled[b.id], now) or failed.get(b.id),
             )
         )
     return result
@@ -290,14 +326,13 @@ class BudgetsWebAdapter:
         with self._service.engine.connect() as conn:
             b = self._budget(conn, budget_id)
             row = self._rows(conn, [budget_id])[0]
-            lines = ledger_rows(conn, budget_id)
-            by_day: dict[date, Decimal] = {}
-            running = 0
-            for line in lines:
-                running += line["seconds"] if b.unit.is_hours else line["amount_cents"]
-                by_day[line["at"].astimezone(b.zone).date()] = b.unit.quantity(running)
+            now = self._service.clock()
+            today = now.astimezone(b.zone).date()
+            burn = tuple(
+                BurnPoint(day, b.unit.quantity(m)) for day, m in balance_history(conn, b, today=today)
+            )
             entries = [self._entry_view(b, r) for r in listed_entries(conn, budget_id=budget_id)]
-            held = held_forecast(conn, b, settled=b.unit.measure(row.settled), now=self._service.clock())
+            held = held_forecast(conn, b, settled=b.unit.measure(row.settled), now=now)
             fc = held.forecast
             forecast = Forecast(topup_held=_hold_view(held.topup_held))
             if not fc.no_recent_burn:
@@ -316,8 +351,8 @@ class BudgetsWebAdapter:
                 )
             )
             return BudgetDetail(
-                budget=replace(row, forecast_date=fc.threshold_date),
-                burn=tuple(BurnPoint(day, value) for day, value in sorted(by_day.items())),
+                budget=row,
+                burn=burn,
                 forecast=forecast,
                 pending=tuple(e for e in entries if e.state is EntryState.PENDING),
                 subtracted=tuple(e for e in entries if e.state is EntryState.SUBTRACTED),
@@ -326,6 +361,7 @@ class BudgetsWebAdapter:
                 excluded=tuple(e for e in entries if e.state is EntryState.EXCLUDED),
                 invoiced=tuple(e for e in entries if e.state is EntryState.INVOICED),
                 topup_hold=_hold_view(held.hold),
+                today=today,
             )
 
     def statement(self, budget_id: str, period: StatementPeriod) -> Statement:
@@ -341,7 +377,7 @@ class BudgetsWebAdapter:
         unit, currency = b.unit, b.unit.currency
         lines = tuple(
             StatementLine(
-                day=line["started_on"] or line["day"],
+                day=line["day"],
                 kind=line["kind"],
                 change=unit.quantity(line["seconds"] if unit.is_hours else line["amount_cents"]),
                 person=(line["person"] or "") if line["time_entry_id"] else "",
@@ -358,6 +394,7 @@ class BudgetsWebAdapter:
                 duration_seconds=line["duration_seconds"],
                 rate_source=line["rate_source"],
                 details=line["details"],
+                corrects=line["corrects"],
             )
             for line in data.lines
         )

@@ -22,6 +22,7 @@ from connector.web.views import (
     BudgetRow,
     BurnPoint,
     ChoiceOutcome,
+    Concern,
     EntryState,
     EntryView,
     Forecast,
@@ -50,7 +51,13 @@ Period = Annotated[
 
 
 class Budget(BaseModel):
-    """A budget with both balances in its unit (money: an amount of `currency`; hours: hours)."""
+    """A budget with both balances in its unit (money: an amount of `currency`; hours: hours).
+
+    `forecast_date` is the day the balance is expected below the threshold (the budget's own
+    forecast); `concerns` what needs doing, most urgent first (negative, topup_held,
+    below_threshold, crossing_soon: below it within 7 days), `urgency` the rank of the first
+    (0 = negative, 4 = nothing), as the overview sorts and highlights them; `negative` and
+    `below_threshold` keep their meaning (the settled balance alone)."""
 
     id: str
     customer_name: str
@@ -67,10 +74,20 @@ class Budget(BaseModel):
     last_sync: datetime | None
     below_threshold: bool
     negative: bool
+    crossing_in_days: int | None = None
+    topup_hold: TopupHoldView | None = None
+    concerns: list[Concern] = Field(default_factory=list)
+    urgency: int = len(Concern)
 
     @classmethod
     def of(cls, row: BudgetRow) -> Budget:
-        return cls(**asdict(row), below_threshold=row.below_threshold, negative=row.negative)
+        return cls(
+            **asdict(row),
+            below_threshold=row.below_threshold,
+            negative=row.negative,
+            concerns=list(row.concerns),
+            urgency=row.urgency,
+        )
 
 
 class BudgetDetail(BaseModel):
@@ -121,9 +138,10 @@ class StatementLink(BaseModel):
     expires_at: datetime
 
 
-@router.get("/budgets", summary="Every active budget with its balances")
+@router.get("/budgets", summary="Every active budget with its balances, the most urgent first")
 def list_budgets(ctx: Web) -> list[Budget]:
-    return [Budget.of(row) for row in ctx.read_model.overview()]
+    rows = sorted(ctx.read_model.overview(), key=lambda r: (r.urgency, r.forecast_date or date.max, r.id))
+    return [Budget.of(row) for row in rows]
 
 
 @router.get("/budgets/{budget_id}", summary="One budget, its forecast and its balance over time")

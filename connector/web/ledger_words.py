@@ -258,6 +258,7 @@ class StatementRow:
     change: Decimal
     balance: Decimal
     funded_by: str = ""
+    corrects: str | None = None
 
 
 def _line_row(
@@ -287,6 +288,7 @@ def _line_row(
         change=line.change,
         balance=balance,
         funded_by=line.funded_by,
+        corrects=line.corrects,
     )
 
 

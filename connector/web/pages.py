@@ -8,7 +8,7 @@ page updates without a reload and still works with JavaScript off (post, then re
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from connector.web.context import WebContext, actor, web
 from connector.web.periods import parse_period
 from connector.web.ports import ChoiceRefused
 from connector.web.statement_csv import statement_csv, statement_filename
-from connector.web.views import BudgetRow, Statement
+from connector.web.views import SOON_DAYS, BudgetRow, Concern, Statement
 
 __all__ = ["router"]
 
@@ -29,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 Web = Annotated[WebContext, Depends(web)]
 
 _COLUMNS: list[tuple[str, str, Callable[[BudgetRow], Any]]] = [
+    ("attention", "Needs attention", lambda r: (r.urgency, r.forecast_date or date.max)),
     ("customer", "Customer", lambda r: r.customer_name.casefold()),
     ("budget", "Budget", lambda r: r.name.casefold()),
     ("balance", "Balance", lambda r: r.settled),
@@ -42,7 +43,7 @@ _SORT_KEYS = {key: getter for key, _, getter in _COLUMNS}
 
 
 def _sorted(rows: list[BudgetRow], sort: str, order: str) -> list[BudgetRow]:
-    getter = _SORT_KEYS.get(sort, _SORT_KEYS["customer"])
+    getter = _SORT_KEYS.get(sort, _SORT_KEYS["attention"])
     present = [r for r in rows if getter(r) is not None]
     missing = [r for r in rows if getter(r) is None]
     present.sort(key=lambda r: (getter(r), r.customer_name.casefold(), r.id), reverse=order == "desc")
@@ -53,9 +54,12 @@ def _sorted(rows: list[BudgetRow], sort: str, order: str) -> list[BudgetRow]:
 def overview(
     request: Request,
     ctx: Web,
-    sort: Annotated[str, Query(max_length=20)] = "customer",
+    sort: Annotated[str, Query(max_length=20)] = "attention",
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
 ) -> Response:
+    """Every active budget, the most urgent first: negative (settled or provisional), top-ups held
+    or failed, below the threshold, expected below it within a week; the counts above the table
+    count the rows that show each concern."""
     rows = _sorted(list(ctx.read_model.overview()), sort, order)
     return ctx.page(
         request,
@@ -63,17 +67,19 @@ def overview(
         section="overview",
         rows=rows,
         columns=[(key, label) for key, label, _ in _COLUMNS],
-        sort=sort if sort in _SORT_KEYS else "customer",
+        sort=sort if sort in _SORT_KEYS else "attention",
         order=order,
         below=sum(1 for r in rows if r.below_threshold and not r.negative),
         negative=sum(1 for r in rows if r.negative),
         unresolved=ctx.read_model.unresolved_entries(),
+        counts=[(c, sum(1 for r in rows if c in r.concerns)) for c in Concern],
+        soon_days=SOON_DAYS,
     )
 
 
 def _live_values(ctx: WebContext, budget_id: str) -> dict[str, Any]:
     detail = ctx.read_model.budget_page(budget_id)
-    return {"d": detail, "chart": burn_chart(detail.burn, detail.budget, detail.topups)}
+    return {"d": detail, "chart": burn_chart(detail)}
 
 
 @router.get("/budgets/{budget_id}")

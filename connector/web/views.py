@@ -14,10 +14,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 __all__ = [
+    "SOON_DAYS",
     "BudgetDetail",
     "BudgetRow",
     "BurnPoint",
     "ChoiceOutcome",
+    "Concern",
     "EntryState",
     "EntryView",
     "Forecast",
@@ -48,6 +50,35 @@ class EntryState(StrEnum):
     SUBTRACTED = "subtracted"
     EXCLUDED = "excluded"
     INVOICED = "invoiced"
+
+
+SOON_DAYS = 7
+"""A budget expected to cross its threshold within this many days needs attention now."""
+
+
+class Concern(StrEnum):
+    """Why the overview points at a budget, most urgent first (the order of the members)."""
+
+    NEGATIVE = "negative"
+    TOPUP_HELD = "topup_held"
+    BELOW_THRESHOLD = "below_threshold"
+    CROSSING_SOON = "crossing_soon"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most urgent concern."""
+        return list(Concern).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TopupHoldView:
+    """Why the budget's automatic top-ups are held now: `code` for scripts (open_topup, paused,
+    monthly_cap, near_end, or failed for a top-up whose invoice failed), `reason` and `detail` for
+    people."""
+
+    code: str
+    reason: str
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +116,10 @@ class BudgetRow:
 
     Both figures of the balance: `hours` (an hours budget's own unit, a money budget's balance at
     its default rate) and `value` (an hours budget's balance at its hour price); `period` is set
-    for a renewing budget."""
+    for a renewing budget. `forecast_date` is the day the balance is expected below the threshold
+    (the budget page's forecast), `crossing_in_days` how far that is from the budget's today;
+    `topup_hold` what holds its automatic top-ups (a failed top-up included), None when nothing
+    does or only an open top-up is on its way."""
 
     id: str
     customer_name: str
@@ -106,6 +140,8 @@ class BudgetRow:
     rounding_seconds: int = 0
     minimum_seconds: int = 0
     statement_names: bool = False
+    crossing_in_days: int | None = None
+    topup_hold: TopupHoldView | None = None
 
     @property
     def negative(self) -> bool:
@@ -115,23 +151,36 @@ class BudgetRow:
     def below_threshold(self) -> bool:
         return self.settled < self.threshold
 
+    @property
+    def concerns(self) -> tuple[Concern, ...]:
+        """What needs doing, most urgent first. Both balances count: a budget whose pending time
+        would take it negative is negative; one already negative is not also "below threshold";
+        one already below is not also "crossing soon"."""
+        found = []
+        if min(self.settled, self.provisional) < 0:
+            found.append(Concern.NEGATIVE)
+        if self.topup_hold is not None:
+            found.append(Concern.TOPUP_HELD)
+        below = min(self.settled, self.provisional) < self.threshold
+        if below and Concern.NEGATIVE not in found:
+            found.append(Concern.BELOW_THRESHOLD)
+        if not below and self.crossing_in_days is not None and self.crossing_in_days <= SOON_DAYS:
+            found.append(Concern.CROSSING_SOON)
+        return tuple(found)
+
+    @property
+    def urgency(self) -> int:
+        """The rank of the most urgent concern (0 = negative), len(Concern) when none."""
+        return min((c.rank for c in self.concerns), default=len(Concern))
+
 
 @dataclass(frozen=True, slots=True)
 class BurnPoint:
-    """The settled balance at the end of `day`, in the budget's unit."""
+    """The settled balance at the end of `day`, in the budget's unit; a budget's series is in date
+    order and ends today at the settled balance (lines count on the day their entry was worked)."""
 
     day: date
     balance: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class TopupHoldView:
-    """Why the budget's automatic top-ups are held now: `code` for scripts (open_topup, paused,
-    monthly_cap, near_end), `reason` and `detail` for people."""
-
-    code: str
-    reason: str
-    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +246,8 @@ class LedgerLineView:
 class BudgetDetail:
     """Everything the budget page shows; entries are newest first, the burn series oldest first.
     `invoiced` lists the entries Teamleader invoiced itself (read-only); `topup_hold` says why no
-    automatic top-up is coming, when a guardrail holds it."""
+    automatic top-up is coming, when a guardrail holds it; `today` is the budget's local day, where
+    the burn series ends and the forecast starts (None: the series' last day)."""
 
     budget: BudgetRow
     burn: tuple[BurnPoint, ...]
@@ -209,6 +259,7 @@ class BudgetDetail:
     excluded: tuple[EntryView, ...] = ()
     invoiced: tuple[EntryView, ...] = ()
     topup_hold: TopupHoldView | None = None
+    today: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +274,9 @@ class StatementPeriod:
 @dataclass(frozen=True, slots=True)
 class StatementLine:
     """One change to the balance within the period: a subtraction, its adjustment or reversal, a
-    correction. `change` is signed, in the budget's unit; `amount` is signed money."""
+    correction. `change` is signed, in the budget's unit; `amount` is signed money. `day` is the
+    day the line counts on (the day its entry was worked); `corrects` names the closed month that a
+    late correction corrects ('2026-10'), None otherwise."""
 
     day: date
     kind: str
@@ -240,6 +293,7 @@ class StatementLine:
     duration_seconds: int | None = None
     rate_source: str | None = None
     details: dict[str, object] | None = None
+    corrects: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -45,6 +47,7 @@ def test_subtract_three_undo_one_and_read_the_statement(page: Page, web_stack: o
     ids = [row.get_attribute("data-entry") or "" for row in chosen]
     amounts = [Decimal(row.get_attribute("data-amount") or "nan") for row in chosen]
     descriptions = [row.locator("td").nth(4).inner_text().strip() for row in chosen]
+    worked = [row.locator("td").nth(1).inner_text().strip() for row in chosen]
     for row in chosen:
         row.locator("input[type=checkbox]").check()
     page.get_by_role("button", name="Subtract selected").click()
@@ -59,7 +62,11 @@ def test_subtract_three_undo_one_and_read_the_statement(page: Page, web_stack: o
     expect(page.locator(f'table.entries:not(.done) tr[data-entry="{ids[0]}"]')).to_be_visible()
     assert page.url.endswith(f"/budgets/{stack.budget_id}")  # type: ignore[attr-defined]
 
-    page.fill("input[name=period]", stack.period)  # type: ignore[attr-defined]
+    # Lines count on the day the time was worked (an undo of last month's work counts today):
+    # the statement from the earliest chosen entry's day to the end of this month has them all.
+    year, month = (int(part) for part in stack.period.split("-"))  # type: ignore[attr-defined]
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    page.fill("input[name=period]", f"{min(worked)}..{last.isoformat()}")
     page.get_by_role("button", name="Open statement").click()
     expect(page.locator("h1")).to_contain_text("Statement")
     lines = page.locator("tr.line")

@@ -31,15 +31,17 @@ class Site:
 
 @pytest.fixture
 def paused_site(budgets_site: BudgetsSite) -> Site:
-    """Budget b1 (auto top-ups of EUR 1,000, threshold 500): 10 hours (EUR 900) subtracted today,
-    so it burns EUR 30 a day, and its last three top-ups failed (so top-ups are paused)."""
+    """Budget b1 (auto top-ups of EUR 1,000, threshold 500): 10 hours (EUR 900) worked and
+    subtracted today, so it burns EUR 30 a day, and its last three top-ups failed (so top-ups are
+    paused)."""
     engine, now = budgets_site.engine, budgets_site.clock.now()
     replenish = ReplenishSettings(
         ReplenishMode.AUTO, fixed_amount=Decimal(1000), department_id="d1", tax_rate_id="t1"
     )
     service = BudgetsService(engine, clock=PinnedClock(now))
     service.create(make_budget(replenish=replenish), actor="test")
-    put_entry(engine, "work", seconds=10 * 3600)
+    today = now.astimezone(make_budget().zone).date()
+    put_entry(engine, "work", seconds=10 * 3600, day=today, started_at=now)
     service.apply_entries(["work"])
     service.choose(Choice.SUBTRACT, Selection(("work",)), actor="anna")
     for n in range(3):

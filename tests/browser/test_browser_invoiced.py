@@ -20,10 +20,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def invoiced_site(budgets_site: BudgetsSite) -> str:
-    """Budget b1 (manual, auto top-ups): two pending entries, one Teamleader invoiced, one it
-    settled with its prepaid, and the last three top-ups failed (so top-ups are paused)."""
-    engine = budgets_site.engine
-    put_entry(engine, "e1", description="Support call #support")
+    """Budget b1 (manual, auto top-ups): two pending entries (one worked today, so subtracting it
+    makes a recent burn), one Teamleader invoiced, one it settled with its prepaid, and the last three top-ups failed (so top-ups are paused)."""
+    engine, now = budgets_site.engine, budgets_site.clock.now()
+    today = now.astimezone(make_budget().zone).date()
+    put_entry(engine, "e1", description="Support call #support", day=today, started_at=now)
     put_entry(engine, "e2", description="Release notes", seconds=1800)
     put_entry(
         engine, "e5", description="Website launch", seconds=5400, billing_type="invoice", invoice_id="inv-42"
@@ -35,7 +36,6 @@ def invoiced_site(budgets_site: BudgetsSite) -> str:
     BudgetsService(engine, clock=budgets_site.clock.now).create(
         make_budget(replenish=replenish), actor="test"
     )
-    now = budgets_site.clock.now()
     for n in range(3):
         put_topup(
             engine,

@@ -47,7 +47,9 @@ def index_at(b: Budget, at: datetime) -> int:
 
 
 def line_day(b: Budget, row: MutableMapping[str, Any]) -> date:
-    """The local day a stored line counts on: its own day, kept inside the period it counts in."""
+    """The local day of a stored line's own date, kept inside the period it counts in: where a
+    credit, top-up or period line counts. An entry line counts on its worked day instead
+    (`connector.budgets.line_dates.counted_on`, which falls back to this one)."""
     day: date = row["at"].astimezone(b.zone).date()
     if not renews(b):
         return day

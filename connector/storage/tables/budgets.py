@@ -22,6 +22,9 @@ The database carries the invariants that code paths might forget:
 - `ledger_line.period_index` is the period a line counts in for a renewing budget (issue 11),
   fixed when the line is written; NULL means "the period of its `at`" (and always for budgets
   that do not renew).
+- The corrections (reversals and adjustments) are few among the subtractions; a partial index on
+  their entries (`CORRECTING`) tells the forecast's burn which recent subtractions re-subtract a
+  corrected entry (and may count as a late correction) without reading the whole ledger.
 - `ledger_checkpoint` holds, per budget, the sum of its lines up to `upto_line_id`: a derived,
   re-computable subtotal of immutable lines (see `connector.budgets.balance_queries.balances`), so
   listing every balance reads the subtotals and only the lines appended since.
@@ -46,7 +49,15 @@ from sqlalchemy import (
 
 from connector.storage.tables.base import JSONDoc, UTCDateTime, metadata
 
-__all__ = ["CREDITING", "budget", "budget_rule", "entry_allocation", "ledger_checkpoint", "ledger_line"]
+__all__ = [
+    "CORRECTING",
+    "CREDITING",
+    "budget",
+    "budget_rule",
+    "entry_allocation",
+    "ledger_checkpoint",
+    "ledger_line",
+]
 
 AutoId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -181,6 +192,15 @@ Index(
     ledger_line.c.seconds,
     sqlite_where=CREDITING,
     postgresql_where=CREDITING,
+)
+
+CORRECTING = ledger_line.c.kind.in_(["reversal", "adjustment"])
+Index(
+    "ix_ledger_line_corrections",
+    ledger_line.c.time_entry_id,
+    ledger_line.c.budget_id,
+    sqlite_where=CORRECTING,
+    postgresql_where=CORRECTING,
 )
 
 ledger_checkpoint = Table(

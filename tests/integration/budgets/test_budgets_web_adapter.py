@@ -51,7 +51,7 @@ def test_subtract_then_undo_through_the_port(adapter: BudgetsWebAdapter) -> None
 def test_statement_and_page(adapter: BudgetsWebAdapter) -> None:
     adapter.subtract("b1", ["e1", "e2"], "anna")
     statement = adapter.statement("b1", StatementPeriod(date(2026, 3, 1), date(2026, 3, 31), "2026-03"))
-    assert statement.opening == Decimal("0.00")
+    assert statement.opening == Decimal("2000.00"), "the opening credit counts from the budget's start"
     assert statement.closing == Decimal("1865.00")
     assert {line.person for line in statement.lines if line.kind == "subtraction"} == {""}
     page = adapter.budget_page("b1")

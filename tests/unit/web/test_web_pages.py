@@ -20,7 +20,7 @@ def test_overview_lists_every_budget_and_marks_the_low_ones(
     page = user_client.get("/").text
     for row in dashboard.overview():
         assert f'href="/budgets/{row.id}"' in page
-    assert re.search(r'<tr class="(below|negative)?" data-budget="b1">', page)
+    assert re.search(r'<tr class="(below|negative)?" data-budget="b1"', page)
 
 
 def test_names_from_teamleader_are_escaped(container: Container, user_client: TestClient) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from connector.web.memory import sample_dashboard
 from connector.web.periods import InvalidPeriod, parse_period
 from connector.web.security import hash_password, verify_password
 from connector.web.statement_csv import statement_csv
-from connector.web.views import BurnPoint, Statement, StatementLine, StatementPeriod
+from connector.web.views import BurnPoint, Forecast, Statement, StatementLine, StatementPeriod
 
 TODAY = PINNED_AT.date()
 
@@ -52,20 +53,21 @@ def test_impossible_periods_say_how_to_write_one(text: str) -> None:
 
 def test_the_chart_marks_points_threshold_and_topups() -> None:
     detail = sample_dashboard(budgets=1, today=TODAY).budget_page("b1")
-    svg = str(burn_chart(detail.burn, detail.budget, detail.topups))
+    svg = str(burn_chart(detail))
     assert svg.count('class="point"') == len(detail.burn)
     assert "Top-up 2026/100" in svg and "Threshold EUR 500.00" in svg
 
 
 def test_an_empty_history_draws_no_chart() -> None:
-    budget = sample_dashboard(budgets=1, today=TODAY).budget_page("b1").budget
-    assert "No balance history" in burn_chart((), budget, ())
+    detail = sample_dashboard(budgets=1, today=TODAY).budget_page("b1")
+    assert "No balance history" in burn_chart(replace(detail, burn=()))
 
 
 def test_a_flat_history_still_draws() -> None:
-    budget = sample_dashboard(budgets=1, today=TODAY).budget_page("b1").budget
+    detail = sample_dashboard(budgets=1, today=TODAY).budget_page("b1")
+    budget = replace(detail.budget, settled=Decimal(0), provisional=Decimal(0), threshold=Decimal(0))
     flat = (BurnPoint(TODAY, Decimal(0)), BurnPoint(TODAY, Decimal(0)))
-    svg = str(burn_chart(flat, budget, ()))
+    svg = str(burn_chart(replace(detail, budget=budget, burn=flat, topups=(), forecast=Forecast())))
     assert "<polyline" in svg and "nan" not in svg and "inf" not in svg
 
 
