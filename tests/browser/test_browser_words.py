@@ -167,6 +167,24 @@ def failing_site(worded_site: Site) -> Site:
     return worded_site
 
 
+def test_a_failed_topup_shows_its_hold_and_reason_on_the_overview_and_the_budget_page(
+    signed_in: Page, failing_site: Site
+) -> None:
+    page = signed_in
+    page.goto(f"{failing_site.url}/")
+    row = page.locator('tr[data-budget="b1"]')
+    held = row.locator('td.attention [data-concern="topup_held"]')
+    expect(held).to_contain_text("Top-up held: automatic top-ups are paused after repeated failures")
+    expect(page.locator('#overview-counts [data-concern="topup_held"]')).to_have_attribute("data-count", "1")
+    expect(page.locator('tr[data-budget="b2"] [data-concern="topup_held"]')).to_have_count(0)
+
+    row.locator('a[href="/budgets/b1"]').click()
+    hold = page.locator("#topup-hold")
+    expect(hold).to_have_attribute("data-code", "paused")
+    expect(hold).to_contain_text("automatic top-ups are paused after repeated failures")
+    expect(hold).to_contain_text("prepaid topups retry")
+
+
 def test_the_topups_page_shows_a_failed_topup_with_its_hold_and_retries_it(
     signed_in: Page, failing_site: Site
 ) -> None:
