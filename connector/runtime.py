@@ -127,8 +127,16 @@ class Runtime:
             [
                 ScheduledJob(
                     "windowed-sync",
-                    _guarded("windowed-sync", container.reconcile),
+                    _guarded(
+                        "windowed-sync",
+                        lambda: container.reconcile(window_days=container.recent_window_days()),
+                    ),
                     cron=settings.schedule_sync,
+                ),
+                ScheduledJob(
+                    "full-window-sync",
+                    _guarded("full-window-sync", lambda: container.sync_engine().windowed()),
+                    cron=settings.schedule_full_window_sync,
                 ),
                 ScheduledJob(
                     "full-sync",

@@ -3,7 +3,9 @@
 Every call is `POST <api_url>/<resource>.<action>` with a JSON body (money as exact decimals) and
 the pinned `X-Api-Version`. Before sending, the rate limiter gives a slot; after, it reads the
 rate-limit headers. A 401 makes the token source reload or refresh once and the call is replayed
-once; a second 401 means access was withdrawn. Retries follow `connector.teamleader.operations`
+once; a second 401 means access was withdrawn. Each call names its `Lane` (urgent unless said
+otherwise): the limiter lets bulk calls use only part of the minute; `in_lane()` gives a job
+(a sync, the write-back) a view of the one transport whose calls are bulk and counted apart. Retries follow `connector.teamleader.operations`
 (tenacity, backoff with jitter, the injectable clock's sleep). The sync `httpx.Client` is
 thread-safe, so one transport serves every worker thread of the process.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -36,11 +38,17 @@ from connector.teamleader.errors import (
 )
 from connector.teamleader.jsoncodec import dumps, loads
 from connector.teamleader.operations import MAX_ATTEMPTS, Operation, classify, is_retryable, wait_for
-from connector.teamleader.ratelimit import FALLBACK_WAIT_SECONDS, RateLimiter, RateLimitStatus, read_status
+from connector.teamleader.ratelimit import (
+    FALLBACK_WAIT_SECONDS,
+    Lane,
+    RateLimiter,
+    RateLimitStatus,
+    read_status,
+)
 from connector.teamleader.responses import error_text
 from connector.teamleader.tokens import AccessTokens
 
-__all__ = ["API_TIMEOUT", "ApiTransport"]
+__all__ = ["API_TIMEOUT", "ApiTransport", "LaneTransport"]
 
 API_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -70,6 +78,7 @@ class ApiTransport:
         self._rng = rng or random.Random()
         self._count_lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._lane_calls: Counter[Lane] = Counter()
 
     @property
     def api_calls(self) -> int:
@@ -82,13 +91,36 @@ class ApiTransport:
         with self._count_lock:
             return dict(self._calls)
 
+    def api_calls_by_lane(self) -> dict[str, int]:
+        """The same count, per lane (urgent, bulk)."""
+        with self._count_lock:
+            return {lane.value: self._lane_calls[lane] for lane in Lane}
+
+    def rate_waits(self) -> dict[str, float]:
+        """Seconds each lane was held back by the limiter so far."""
+        return self._limiter.waited_seconds()
+
     @property
     def rate_limit(self) -> RateLimitStatus | None:
         """The rate-limit headers of the last response."""
         return self._limiter.last_status
 
-    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
-        """Call `endpoint` and return its parsed JSON (None for an empty 204)."""
+    def in_lane(self, lane: Lane) -> LaneTransport:
+        """This transport for one job whose calls all go in `lane`, with a call count of its own."""
+        return LaneTransport(self, lane)
+
+    def call(
+        self,
+        endpoint: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        lane: Lane = Lane.URGENT,
+        on_sent: Callable[[], None] | None = None,
+    ) -> Any:
+        """Call `endpoint` in `lane` and return its parsed JSON (None for an empty 204).
+
+        `on_sent` is told of every request put on the wire for this call (retries included).
+        """
         operation = classify(endpoint)
         content = dumps(dict(body) if body is not None else {})
         retrying = Retrying(
@@ -99,7 +131,7 @@ class ApiTransport:
             reraise=True,
             before_sleep=self._log_retry,
         )
-        return retrying(self._attempt, endpoint, content, operation)
+        return retrying(self._attempt, endpoint, content, operation, lane, on_sent)
 
     def refresh_token_if_expiring(self, within: float) -> bool:
         """See `AccessTokens.refresh_if_expiring`."""
@@ -109,13 +141,20 @@ class ApiTransport:
         """Close the connection pool."""
         self._http.close()
 
-    def _attempt(self, endpoint: str, content: bytes, operation: Operation) -> Any:
+    def _attempt(
+        self,
+        endpoint: str,
+        content: bytes,
+        operation: Operation,
+        lane: Lane,
+        on_sent: Callable[[], None] | None,
+    ) -> Any:
         connection = self._tokens.current()
-        response = self._send(endpoint, content, connection, operation)
+        response = self._send(endpoint, content, connection, operation, lane, on_sent)
         if response.status_code == 401:
             _log.info("teamleader.unauthorized", endpoint=endpoint)
             connection = self._tokens.after_unauthorized(connection)
-            response = self._send(endpoint, content, connection, operation)
+            response = self._send(endpoint, content, connection, operation, lane, on_sent)
             if response.status_code == 401:
                 raise ReauthorizationRequired(
                     f"Teamleader refused a fresh access token for {endpoint}: {error_text(response)}"
@@ -123,11 +162,20 @@ class ApiTransport:
         return self._parse(endpoint, response, operation)
 
     def _send(
-        self, endpoint: str, content: bytes, connection: StoredConnection, operation: Operation
+        self,
+        endpoint: str,
+        content: bytes,
+        connection: StoredConnection,
+        operation: Operation,
+        lane: Lane,
+        on_sent: Callable[[], None] | None,
     ) -> httpx.Response:
-        self._limiter.acquire()
+        self._limiter.acquire(lane)
         with self._count_lock:
             self._calls[endpoint] += 1
+            self._lane_calls[lane] += 1
+        if on_sent is not None:
+            on_sent()
         headers = {
             "Authorization": f"Bearer {connection.access_token}",
             "Content-Type": "application/json",
@@ -190,3 +238,53 @@ class ApiTransport:
             wait=round(state.upcoming_sleep, 2),
             error=str(error),
         )
+
+
+class LaneTransport:
+    """One job's view of the process transport: its calls go in one lane and are counted apart.
+
+    The sync engine reads `api_calls` before and after each resource; through a view that count is
+    the job's own, not the process's (webhook batches run beside it). The connection pool, the
+    tokens and the rate limiter stay the process's: `close()` leaves them to their owner.
+    """
+
+    def __init__(self, transport: ApiTransport, lane: Lane) -> None:
+        self._transport = transport
+        self._lane = lane
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    @property
+    def lane(self) -> Lane:
+        """The lane every call of this view goes in."""
+        return self._lane
+
+    @property
+    def api_calls(self) -> int:
+        """HTTP requests this view put on the wire (retries and replays included)."""
+        with self._lock:
+            return self._calls
+
+    @property
+    def rate_limit(self) -> RateLimitStatus | None:
+        """The rate-limit headers of the process's last response."""
+        return self._transport.rate_limit
+
+    def in_lane(self, lane: Lane) -> LaneTransport:
+        """A view of the same process transport in another lane."""
+        return LaneTransport(self._transport, lane)
+
+    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> Any:
+        """Call `endpoint` in this view's lane."""
+        return self._transport.call(endpoint, body, lane=self._lane, on_sent=self._count)
+
+    def refresh_token_if_expiring(self, within: float) -> bool:
+        """See `AccessTokens.refresh_if_expiring`."""
+        return self._transport.refresh_token_if_expiring(within)
+
+    def close(self) -> None:
+        """Nothing to release: the pool belongs to the process transport."""
+
+    def _count(self) -> None:
+        with self._lock:
+            self._calls += 1
