@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from connector.cli.context import get_container
 from connector.cli.output import err_console, print_json, print_table
 from connector.clock import Clock
+from connector.logging import get_logger
 from connector.sync import SyncReport
 from connector.sync.engine import Progress as ProgressCallback
 from connector.sync.engine import SyncBusy
@@ -28,6 +29,7 @@ __all__ = ["DEFAULT_WAIT_SECONDS", "BusyOutcome", "print_report", "progress_bars
 
 DEFAULT_WAIT_SECONDS = 300.0
 POLL_SECONDS = 1.0
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,10 @@ def run_when_free(
             waited = clock.monotonic() - began
             if waited >= wait:
                 return BusyOutcome(round(waited, 1), str(exc)), waited
-            if on_busy is not None and not told:
-                on_busy()
+            if not told:
+                _log.info("sync.waiting", wait_seconds=wait, reason=str(exc))
+                if on_busy is not None:
+                    on_busy()
                 told = True
             clock.sleep(min(POLL_SECONDS, wait - waited))
             continue
