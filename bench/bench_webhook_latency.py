@@ -12,7 +12,8 @@ moment its effect is visible in the copy's database (polled every 50 ms).
 `--schedules busy` (the default) puts more bulk load on the minute than the product's defaults
 do: the full-window sync every 10 minutes and a full sync every 20 minutes, besides the
 windowed sync every 5 minutes and the start-up catch-up runs. `--schedules default` keeps
-the product's schedules. The calls of each scheduled sync are read from serve's log
+the product's schedules; `--serve-env PREPAID_X=VALUE` sets more (e.g. the reserve to 0 and the
+recent window to 60 days, to see the design before the priorities). The calls of each scheduled sync are read from serve's log
 (`sync.finished`), the total and the 429s from the sandbox's request counts.
 Run: `nice .venv/bin/python bench/bench_webhook_latency.py [--minutes 15] [--entries 50000]`.
 """
@@ -244,8 +245,16 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=30, help="changes made at once at every 5-minute mark")
     parser.add_argument("--rate-limit", type=int, default=200, help="the sandbox's limit per minute")
     parser.add_argument("--schedules", choices=("busy", "default"), default="busy")
+    parser.add_argument(
+        "--serve-env",
+        action="append",
+        default=[],
+        metavar="PREPAID_X=VALUE",
+        help="a setting for serve, e.g. PREPAID_RATE_LIMIT_RESERVE=0 to compare without the reserve",
+    )
     args = parser.parse_args()
-    schedules = BUSY_SCHEDULES if args.schedules == "busy" else {}
+    schedules = dict(BUSY_SCHEDULES) if args.schedules == "busy" else {}
+    schedules.update(item.split("=", 1) for item in args.serve_env)
     sandbox, url = _start_sandbox(args.entries, args.rate_limit)
     serve: subprocess.Popen[bytes] | None = None
     try:
@@ -338,7 +347,8 @@ def main() -> None:
     sync_calls = sum(sum(v) for v in costs.values())
     print(
         f"{args.minutes:g} min of serve over {args.entries:,} entries, limit {args.rate_limit}/min, schedules "
-        f"{args.schedules}: {len(latencies) + missing} changes, {missing} never seen in the copy"
+        f"{args.schedules} {' '.join(args.serve_env)}: {len(latencies) + missing} changes, "
+        f"{missing} never seen in the copy"
     )
     if latencies:
         print(
