@@ -37,7 +37,6 @@ class BusyOutcome:
     """Another sync was still running when the wait ended: this run did nothing, on purpose."""
 
     waited: float
-    reason: str
 
 
 def run_when_free(
@@ -49,18 +48,20 @@ def run_when_free(
 ) -> tuple[SyncReport | BusyOutcome, float]:
     """Run the sync, retrying while another holds the lock, for at most `wait` seconds.
 
-    Returns the report (or `BusyOutcome`) and the seconds spent waiting. `on_busy` is told once,
-    the first time the lock is found taken.
+    Returns the report (or `BusyOutcome`) and the seconds spent waiting before the run that went
+    through (its own duration not included). `on_busy` is told once, the first time the lock is
+    found taken.
     """
     began = clock.monotonic()
     told = False
     while True:
+        attempt = clock.monotonic()
         try:
             report = run()
         except SyncBusy as exc:
             waited = clock.monotonic() - began
             if waited >= wait:
-                return BusyOutcome(round(waited, 1), str(exc)), waited
+                return BusyOutcome(round(waited, 1)), waited
             if not told:
                 _log.info("sync.waiting", wait_seconds=wait, reason=str(exc))
                 if on_busy is not None:
@@ -68,7 +69,7 @@ def run_when_free(
                 told = True
             clock.sleep(min(POLL_SECONDS, wait - waited))
             continue
-        return report, clock.monotonic() - began
+        return report, attempt - began
 
 
 @contextmanager
