@@ -17,6 +17,7 @@ RUNS: dict[str, list[list[str]]] = {
         ["bench_sync.py", "--entries", "100000"],
         ["bench_sync.py", "--entries", "100000", "--rate-limit", "200"],
     ],
+    "webhooks": [["bench_webhook_latency.py", "--minutes", "15", "--entries", "50000"]],
     "ledger": [["bench_ledger.py"]],
     "web": [["bench_web.py"]],
     "whatif": [["bench_whatif.py"]],

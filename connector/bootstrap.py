@@ -30,7 +30,7 @@ from connector.settings import Settings, load_settings
 from connector.storage import create_db_engine, current_revision, head_revision, upgrade
 from connector.sync import SyncEngine
 from connector.sync.inbox import InboxProcessor
-from connector.teamleader import TeamleaderClient, build_client
+from connector.teamleader import Lane, TeamleaderClient, build_client
 
 __all__ = ["Container", "bootstrap"]
 
@@ -114,7 +114,9 @@ class Container:
         client = self.teamleader()
         with self._lock:
             if self._writeback is None:
-                self._writeback = BalanceWriteback(self.engine, client, field, clock=self.clock.now)
+                self._writeback = BalanceWriteback(
+                    self.engine, client.in_lane(Lane.BULK), field, clock=self.clock.now
+                )
             job = self._writeback
         return job.run_once()
 
@@ -133,14 +135,19 @@ class Container:
         """Where the sync hands changed time entries: the budgets service re-evaluates them."""
         self.budgets().apply_entries(entry_ids)
 
-    def sync_engine(self, since: date | None = None) -> SyncEngine:
-        """A sync engine on this database and client."""
+    def sync_engine(self, since: date | None = None, window_days: int | None = None) -> SyncEngine:
+        """A sync engine on this database, its calls in the client's bulk lane.
+
+        The bulk lane leaves PREPAID_RATE_LIMIT_RESERVE of every minute to webhook batches and
+        top-ups; the engine's API-call figures count its own requests only. `window_days` (default
+        PREPAID_SYNC_WINDOW_DAYS) is how far back a windowed run re-scans time tracking.
+        """
         default_since = self.settings.sync_since or (self.clock.now().date() - timedelta(days=365))
         return SyncEngine(
             self.engine,
-            self.teamleader(),
+            self.teamleader().in_lane(Lane.BULK),
             since=since or default_since,
-            window_days=self.settings.sync_window_days,
+            window_days=window_days or self.settings.sync_window_days,
             on_entries_changed=self.entries_changed,
             clock=self.clock,
             lookup_seconds=self.settings.customer_lookup_seconds,
@@ -169,9 +176,17 @@ class Container:
         inbox.requeue_stale()
         return inbox.process()
 
-    def reconcile(self) -> dict[str, object]:
-        """One full cycle now: windowed sync, rules, thresholds, invoice states, top-ups."""
-        sync = self.sync_engine().windowed()
+    def recent_window_days(self) -> int:
+        """Days the frequent scheduled sync re-scans: PREPAID_SYNC_RECENT_DAYS, at most the full window."""
+        return min(self.settings.sync_recent_days, self.settings.sync_window_days)
+
+    def reconcile(self, window_days: int | None = None) -> dict[str, object]:
+        """One full cycle now: windowed sync, rules, thresholds, invoice states, top-ups.
+
+        `window_days` defaults to the full window (PREPAID_SYNC_WINDOW_DAYS); the scheduled run in
+        `prepaid serve` passes the short one.
+        """
+        sync = self.sync_engine(window_days=window_days).windowed()
         applied = self.budgets().reconcile()
         polled = self.topup_reconciler().poll_open_topups()
         drafted = self.topup_worker().run_once()

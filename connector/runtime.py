@@ -29,6 +29,7 @@ from connector.scheduler import JobSkipped, ScheduledJob, Scheduler
 from connector.storage.tables.invoicing import topup
 from connector.storage.tables.sync import webhook_inbox
 from connector.storage.token_store import TokenStore
+from connector.sync import SyncReport
 from connector.sync.engine import SyncBusy
 from connector.sync.subscription import webhook_secret
 from connector.teamleader import ReauthorizationRequired
@@ -72,6 +73,24 @@ def _guarded(name: str, run: Callable[[], Any]) -> Callable[[], Any]:
             return 0
         except SyncBusy as exc:
             raise JobSkipped(str(exc)) from None
+
+    return job
+
+
+def _logged_sync(name: str, run: Callable[[], SyncReport]) -> Callable[[], SyncReport]:
+    """A scheduled sync that logs what it cost: the API-cost table of the README is read from these."""
+
+    def job() -> SyncReport:
+        report = run()
+        log.info(
+            "sync.finished",
+            job=name,
+            kind=report.kind,
+            api_calls=report.api_calls,
+            seconds=round(sum(r.seconds for r in report.resources), 1),
+            changed_entries=len(report.changed_entry_ids),
+        )
+        return report
 
     return job
 
@@ -127,12 +146,20 @@ class Runtime:
             [
                 ScheduledJob(
                     "windowed-sync",
-                    _guarded("windowed-sync", container.reconcile),
+                    _guarded("windowed-sync", lambda: _recent_cycle(container)),
                     cron=settings.schedule_sync,
                 ),
                 ScheduledJob(
+                    "full-window-sync",
+                    _guarded(
+                        "full-window-sync",
+                        _logged_sync("full-window-sync", lambda: container.sync_engine().windowed()),
+                    ),
+                    cron=settings.schedule_full_window_sync,
+                ),
+                ScheduledJob(
                     "full-sync",
-                    _guarded("full-sync", lambda: container.sync_engine().full()),
+                    _guarded("full-sync", _logged_sync("full-sync", lambda: container.sync_engine().full())),
                     cron=settings.schedule_full_sync,
                 ),
                 ScheduledJob(
@@ -173,6 +200,21 @@ class Runtime:
         self.scheduler.shutdown()
         for worker in self.workers:
             worker.stop()
+
+
+def _recent_cycle(container: Container) -> dict[str, object]:
+    """The frequent scheduled cycle: the short window, rules, thresholds, top-ups; logs its sync's cost."""
+    cycle = container.reconcile(window_days=container.recent_window_days())
+    sync = cycle["sync"]
+    if isinstance(sync, dict):
+        log.info(
+            "sync.finished",
+            job="windowed-sync",
+            kind=sync.get("kind"),
+            api_calls=sync.get("api_calls"),
+            changed_entries=sync.get("changed_entries"),
+        )
+    return cycle
 
 
 def _account_id(store: TokenStore) -> str | None:

@@ -94,6 +94,16 @@ class Settings(BaseSettings):
         description="Requests per sliding minute that this instance allows itself (Teamleader: 200).",
         json_schema_extra=_example("200"),
     )
+    rate_limit_reserve: float = Field(
+        0.25,
+        ge=0.0,
+        lt=1.0,
+        description="Share of every sliding minute of the rate limit that the syncs and the write-back "
+        "leave free for webhook batches and top-ups (0.25: at most 150 of 200 requests a minute for "
+        "the syncs). Each process reads Teamleader's remaining count, so a `prepaid sync` from cron "
+        "beside `prepaid serve` leaves it free too.",
+        json_schema_extra=_example("0.25"),
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public base URL of `prepaid serve`; webhooks are registered below it.",
@@ -129,8 +139,9 @@ class Settings(BaseSettings):
         60,
         ge=1,
         le=3650,
-        description="Days of recent time tracking that each windowed sync re-scans, to find edits "
-        "and deletions that no webhook reported.",
+        description="Days of recent time tracking that the full-window sync "
+        "(PREPAID_SCHEDULE_FULL_WINDOW_SYNC) and `prepaid sync` re-scan, to find edits and deletions "
+        "that no webhook reported.",
         json_schema_extra=_example("60"),
     )
     customer_lookup_seconds: float = Field(
@@ -149,6 +160,15 @@ class Settings(BaseSettings):
         description="Hours a looked-up customer of a task, ticket or milestone is trusted before a sync "
         "asks Teamleader again (a webhook about the subject refreshes it at once).",
         json_schema_extra=_example("24"),
+    )
+    sync_recent_days: int = Field(
+        3,
+        ge=1,
+        le=3650,
+        description="Days of time tracking that the frequent windowed sync of `prepaid serve` "
+        "(PREPAID_SCHEDULE_SYNC) re-scans: where most edits happen, at a few calls a run (never more "
+        "than PREPAID_SYNC_WINDOW_DAYS).",
+        json_schema_extra=_example("3"),
     )
     notify_url: str | None = Field(
         None,
@@ -191,8 +211,16 @@ class Settings(BaseSettings):
     )
     schedule_sync: str = Field(
         "*/5 * * * *",
-        description="Cron schedule (UTC) of the windowed sync, rules and threshold check.",
+        description="Cron schedule (UTC) of the windowed sync over the last PREPAID_SYNC_RECENT_DAYS, "
+        "rules and threshold check.",
         json_schema_extra=_example("*/5 * * * *"),
+    )
+    schedule_full_window_sync: str = Field(
+        "43 * * * *",
+        description="Cron schedule (UTC) of the windowed sync over the whole PREPAID_SYNC_WINDOW_DAYS "
+        "(edits and deletions of older entries that no webhook reported); off the 5-minute marks so that "
+        "it does not meet the frequent windowed sync, which would make one of them skip its run.",
+        json_schema_extra=_example("43 * * * *"),
     )
     schedule_full_sync: str = Field(
         "30 2 * * *",
@@ -291,7 +319,13 @@ class Settings(BaseSettings):
         json_schema_extra=_example("12"),
     )
 
-    @field_validator("schedule_sync", "schedule_full_sync", "schedule_token_refresh", "schedule_period_close")
+    @field_validator(
+        "schedule_sync",
+        "schedule_full_window_sync",
+        "schedule_full_sync",
+        "schedule_token_refresh",
+        "schedule_period_close",
+    )
     @classmethod
     def _check_cron(cls, value: str) -> str:
         from apscheduler.triggers.cron import CronTrigger

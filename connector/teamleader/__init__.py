@@ -29,11 +29,12 @@ from connector.teamleader.errors import (
 from connector.teamleader.factory import build_client
 from connector.teamleader.oauth import TeamleaderOAuth
 from connector.teamleader.operations import Operation, classify
-from connector.teamleader.ratelimit import RateLimiter, RateLimitStatus
+from connector.teamleader.ratelimit import Lane, RateLimiter, RateLimitStatus
 
 __all__ = [
     "ApiCaller",
     "AuthError",
+    "Lane",
     "MalformedResponse",
     "NotFound",
     "Operation",

@@ -39,7 +39,7 @@ from connector.teamleader.models import (
 )
 from connector.teamleader.oauth import TeamleaderOAuth
 from connector.teamleader.pagination import pages
-from connector.teamleader.ratelimit import RateLimitStatus
+from connector.teamleader.ratelimit import Lane, RateLimitStatus
 from connector.teamleader.responses import unwrap
 
 __all__ = ["ApiCaller", "TeamleaderClient"]
@@ -59,6 +59,8 @@ class ApiCaller(Protocol):
     def call(
         self, endpoint: str, body: Mapping[str, Any] | None = None, *, deadline: float | None = None
     ) -> Any: ...
+
+    def in_lane(self, lane: Lane) -> ApiCaller: ...
 
     def refresh_token_if_expiring(self, within: float) -> bool: ...
 
@@ -103,6 +105,14 @@ class TeamleaderClient:
         `deadline` (monotonic seconds of the client's clock) bounds its retries, see `ApiTransport.call`.
         """
         return self._transport.call(endpoint, body, deadline=deadline)
+
+    def in_lane(self, lane: Lane) -> TeamleaderClient:
+        """This client for one job whose calls all go in `lane` (a sync: `Lane.BULK`).
+
+        It shares the process's pool, tokens and rate limiter; its `api_calls` counts only its own
+        requests, and closing it releases nothing.
+        """
+        return TeamleaderClient(self._transport.in_lane(lane))
 
     def refresh_token_if_expiring(self, within: float) -> bool:
         """Refresh the access token now when it expires within `within` seconds; True if it did."""

@@ -55,7 +55,7 @@ def build_client(
         api_url=settings.teamleader_api_url,
         api_version=settings.teamleader_api_version,
         tokens=tokens,
-        limiter=RateLimiter(settings.rate_limit_per_minute, clock),
+        limiter=RateLimiter(settings.rate_limit_per_minute, clock, reserve=settings.rate_limit_reserve),
         http=http,
         clock=clock,
         rng=rng,

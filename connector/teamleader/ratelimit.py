@@ -10,20 +10,29 @@ until `Reset`. One limiter per process, shared by all threads.
 `X-RateLimit-Reset` is documented as ISO-8601 (`2021-06-15T10:51:23.035+0100`, no colon in the
 offset); third-party clients report epoch seconds; both are accepted, with a 60 s fallback.
 `Retry-After` (seconds or an HTTP date) is honoured too, although Teamleader does not document it.
+
+The minute is shared by priority (`Lane`): urgent calls (webhook batches, top-ups, login) may use
+all of it; bulk calls (windowed and full syncs, write-back) stop at `(1 - reserve)` of the limit,
+so a share of every sliding minute stays free for the urgent ones even while a sync streams. The
+count the bulk lane compares against is the padded one, so a `prepaid sync` from cron beside
+`prepaid serve` leaves the reserve too: each process learns the other's requests from
+Teamleader's `X-RateLimit-Remaining`, the one count both see.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 
 from connector.clock import Clock
 
-__all__ = ["RateLimitStatus", "RateLimiter", "parse_reset", "parse_retry_after"]
+__all__ = ["DEFAULT_RESERVE", "Lane", "RateLimitStatus", "RateLimiter", "parse_reset", "parse_retry_after"]
 
 WINDOW_SECONDS = 60.0
 # Our send time precedes Teamleader's count by the network latency; a small margin keeps the two
@@ -32,6 +41,16 @@ EDGE_MARGIN_SECONDS = 0.25
 FALLBACK_WAIT_SECONDS = 60.0
 MAX_WAIT_SECONDS = 120.0
 EPOCH_THRESHOLD = 1_000_000_000
+DEFAULT_RESERVE = 0.25
+
+
+class Lane(StrEnum):
+    """Who a call is for, which decides how much of the minute it may use."""
+
+    URGENT = "urgent"
+    """Webhook batches, top-ups, login and anything a person waits for: the whole limit."""
+    BULK = "bulk"
+    """Windowed and full syncs, write-back: at most `(1 - reserve)` of the limit."""
 
 
 @dataclass(frozen=True)
@@ -106,13 +125,17 @@ def read_status(headers: Mapping[str, str], wall_now: float) -> RateLimitStatus:
 class RateLimiter:
     """A sliding-window limiter fed by Teamleader's headers; thread-safe."""
 
-    def __init__(self, limit_per_minute: int, clock: Clock) -> None:
+    def __init__(self, limit_per_minute: int, clock: Clock, *, reserve: float = DEFAULT_RESERVE) -> None:
+        if not 0.0 <= reserve < 1.0:
+            raise ValueError(f"the urgent reserve is a share of the minute in [0, 1), not {reserve}")
         self._configured = limit_per_minute
         self._limit = limit_per_minute
+        self._reserve = reserve
         self._clock = clock
         self._sent: deque[float] = deque()
         self._blocked_until = 0.0
         self._lock = threading.Lock()
+        self._waited: dict[Lane, float] = dict.fromkeys(Lane, 0.0)
         self.last_status: RateLimitStatus | None = None
 
     @property
@@ -120,20 +143,35 @@ class RateLimiter:
         """The limit in force: the configured one, or Teamleader's if that is lower."""
         return self._limit
 
-    def acquire(self) -> None:
-        """Block until one more request fits in the window, then count it."""
+    def cap(self, lane: Lane) -> int:
+        """Requests `lane` may have in the sliding minute: all of it, or all but the reserve."""
+        if lane is Lane.URGENT:
+            return self._limit
+        return max(1, math.floor(self._limit * (1.0 - self._reserve)))
+
+    def waited_seconds(self) -> dict[str, float]:
+        """Seconds each lane spent held back so far (statistics, the latency benchmark)."""
+        with self._lock:
+            return {lane.value: round(self._waited[lane], 3) for lane in Lane}
+
+    def acquire(self, lane: Lane = Lane.URGENT) -> None:
+        """Block until one more request of `lane` fits in the window, then count it."""
         while True:
             with self._lock:
                 now = self._clock.monotonic()
                 self._expire(now)
+                cap = self.cap(lane)
                 if self._blocked_until > now:
                     wait = self._blocked_until - now
-                elif len(self._sent) >= self._limit:
-                    wait = self._sent[0] + WINDOW_SECONDS + EDGE_MARGIN_SECONDS - now
+                elif len(self._sent) >= cap:
+                    # The request that must leave before this lane fits again is the (n - cap + 1)-th oldest.
+                    wait = self._sent[len(self._sent) - cap] + WINDOW_SECONDS + EDGE_MARGIN_SECONDS - now
                 else:
                     self._sent.append(now)
                     return
-            self._clock.sleep(max(wait, 0.001))
+                wait = max(wait, 0.001)
+                self._waited[lane] += wait
+            self._clock.sleep(wait)
 
     def observe(self, headers: Mapping[str, str]) -> RateLimitStatus:
         """Adopt what a response says about the budget; returns the parsed headers."""

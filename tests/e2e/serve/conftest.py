@@ -26,7 +26,7 @@ from connector.storage.tables.sync import webhook_inbox
 ServeProcess = Callable[..., "Served"]
 WaitSettled = Callable[..., None]
 
-SCHEDULED_JOBS = ("windowed-sync", "full-sync", "token-refresh", "period-close")
+SCHEDULED_JOBS = ("windowed-sync", "full-window-sync", "full-sync", "token-refresh", "period-close")
 """The cron jobs `prepaid serve` schedules (connector.runtime); each also runs once at start-up."""
 
 

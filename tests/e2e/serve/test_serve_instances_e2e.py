@@ -42,7 +42,7 @@ INSTANCE_ENV = {
     # The instance that loses a firing says so at debug level only.
     "PREPAID_LOG_LEVEL": "debug",
 }
-SCHEDULED_JOBS = ("windowed-sync", "full-sync", "token-refresh", "period-close")
+SCHEDULED_JOBS = ("windowed-sync", "full-window-sync", "full-sync", "token-refresh", "period-close")
 
 
 def _refused_jobs(*served: Any) -> set[str]:
@@ -149,7 +149,7 @@ def test_two_instances_under_rounds_of_crossings(
     assert set(per_marker) == {t.marker for t in topups if t.invoice_id}
     assert counts.get("invoices.draft", 0) == len(per_marker)
     assert counts.get("invoices.book", 0) == len(per_marker)
-    syncs = [r for r in runs if r.job in ("windowed-sync", "full-sync")]
+    syncs = [r for r in runs if r.job in ("windowed-sync", "full-window-sync", "full-sync")]
     assert len({(r.job, r.slot) for r in runs}) == len(runs)
     assert any(r.job == "windowed-sync" for r in syncs)
     # A sync that found another one running (SyncBusy) fails before any call; every other claimed
