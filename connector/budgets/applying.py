@@ -32,12 +32,14 @@ from sqlalchemy.exc import IntegrityError
 
 from connector.billing import (
     Allocation,
+    AllocationState,
     Budget,
     BudgetStatus,
     CustomerRef,
     Decision,
     Outcome,
     TimeEntry,
+    decide_across,
     on_entry_synced,
 )
 from connector.budgets.balance_queries import checkpoint_if_behind
@@ -271,11 +273,13 @@ class EntryApplier:
             )
             for budget_id in held.get(entry.id, ()):
                 candidates[budget_id] = cache.by_id[budget_id]
+            chosen: list[tuple[Budget, Allocation | None]] = []
             for b in candidates.values():
-                if only is not None and b.id not in only:
-                    continue
                 previous = allocations.get((b.id, entry.id))
-                planned.append(Planned(b, entry, previous, decide(b, entry, previous, at)))
+                if only is None or b.id in only or _subtracted(previous):
+                    chosen.append((b, previous))
+            for p in decide_across(entry, chosen, decide, at):
+                planned.append(Planned(p.budget, entry, p.previous, p.decision))
         return planned
 
     def _batch(
@@ -308,6 +312,12 @@ class EntryApplier:
             if p.decision.outcome is Outcome.FLAGGED:
                 report.flagged.append((p.budget.name, p.entry.id, p.decision.note))
         report.crossings.extend(crossings)
+
+
+def _subtracted(allocation: Allocation | None) -> bool:
+    """A budget holding the entry subtracted is decided even outside `budget_ids`: the entry may
+    have left it, and another budget cannot take the entry until it lets go."""
+    return allocation is not None and allocation.state is AllocationState.SUBTRACTED
 
 
 def _shared_file(engine: Engine) -> bool:

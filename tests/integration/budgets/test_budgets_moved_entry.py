@@ -1,0 +1,109 @@
+"""A subtracted entry whose customer changes moves budgets: a reversal in the old, the new budget's
+own rules in the new, exactly once however often it is applied (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from budgets_fixtures import ACME, GLOBEX, NOW, auto_budget, line_sum, make_budget, put_entry
+from sqlalchemy import Engine, select
+from support.clock import PinnedClock
+
+from connector.budgets import BudgetsService
+from connector.storage.tables.budgets import entry_allocation, ledger_line
+
+
+def _service(engine: Engine) -> BudgetsService:
+    service = BudgetsService(engine, clock=PinnedClock(NOW))
+    service.create(auto_budget(id="acme", customer=ACME), actor="test")
+    return service
+
+
+def _states(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(entry_allocation.c.budget_id, entry_allocation.c.state))
+        return {budget_id: state for budget_id, state in rows}
+
+
+def _lines(engine: Engine) -> list[tuple[str, str, int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ledger_line.c.budget_id, ledger_line.c.kind, ledger_line.c.amount_cents)
+            .where(ledger_line.c.time_entry_id == "e1")
+            .order_by(ledger_line.c.id)
+        )
+        return [(b, k, a) for b, k, a in rows]
+
+
+def test_a_subtracted_entry_moved_to_an_auto_budget_is_reversed_then_subtracted_there(engine: Engine) -> None:
+    service = _service(engine)
+    service.create(auto_budget(id="globex", customer=GLOBEX, name="Globex"), actor="test")
+    put_entry(engine, "e1")
+    service.apply_entries(["e1"])
+    put_entry(engine, "e1", customer=GLOBEX)
+
+    report = service.apply_entries(["e1"])
+
+    assert not report.conflicts
+    assert report.outcomes["reversed"] == 1 and report.outcomes["subtracted"] == 1
+    assert _states(engine) == {"acme": "released", "globex": "subtracted"}
+    assert _lines(engine) == [
+        ("acme", "subtraction", -9000),
+        ("acme", "reversal", 9000),
+        ("globex", "subtraction", -9000),
+    ]
+    assert line_sum(engine, "acme", "subtraction", "reversal") == 0
+    with engine.connect() as conn:
+        details = conn.execute(
+            select(ledger_line.c.details).where(ledger_line.c.kind == "reversal")
+        ).scalar_one()
+    assert details["old_customer"] == "company:c-acme" and details["new_customer"] == "company:c-globex"
+
+    again = service.apply_entries(["e1"])
+    reconciled = service.reconcile()
+    assert again.changed == 0 and reconciled.changed == 0 and not reconciled.conflicts
+    assert len(_lines(engine)) == 3
+
+
+def test_an_entry_moved_to_a_manual_budget_is_pending_there(engine: Engine) -> None:
+    service = _service(engine)
+    service.create(make_budget(id="globex", customer=GLOBEX, name="Globex"), actor="test")
+    put_entry(engine, "e1")
+    service.apply_entries(["e1"])
+    put_entry(engine, "e1", customer=GLOBEX)
+
+    report = service.apply_entries(["e1"])
+
+    assert not report.conflicts
+    assert _states(engine) == {"acme": "released", "globex": "pending"}
+    assert [k for _, k, _ in _lines(engine)] == ["subtraction", "reversal"]
+
+
+def test_an_entry_moved_to_a_customer_without_budget_or_to_none_is_only_reversed(engine: Engine) -> None:
+    service = _service(engine)
+    put_entry(engine, "e1")
+    put_entry(engine, "e2")
+    service.apply_entries(["e1", "e2"])
+    put_entry(engine, "e1", customer=GLOBEX)
+    put_entry(engine, "e2", customer=None)
+
+    report = service.apply_entries(["e1", "e2"])
+
+    assert not report.conflicts and report.outcomes["reversed"] == 2
+    assert line_sum(engine, "acme", "subtraction", "reversal") == 0
+    assert service.reconcile().changed == 0
+
+
+def test_an_entry_moved_back_is_subtracted_again_from_its_first_budget(engine: Engine) -> None:
+    service = _service(engine)
+    service.create(auto_budget(id="globex", customer=GLOBEX, name="Globex"), actor="test")
+    put_entry(engine, "e1")
+    service.apply_entries(["e1"])
+    put_entry(engine, "e1", customer=GLOBEX)
+    service.apply_entries(["e1"])
+    put_entry(engine, "e1", customer=ACME)
+
+    report = service.apply_entries(["e1"])
+
+    assert not report.conflicts
+    assert _states(engine) == {"acme": "subtracted", "globex": "released"}
+    assert line_sum(engine, "acme", "subtraction", "reversal") == -9000
+    assert line_sum(engine, "globex", "subtraction", "reversal") == 0
