@@ -341,11 +341,20 @@ def _apply_in_worker(
 
 
 def reconcile_ids(conn: Connection, *, limit: int | None = None) -> list[str]:
-    """Entries the ledger has not caught up with: a revision no allocation saw yet."""
+    """Entries the ledger has not caught up with: a revision no allocation saw yet. A budget the
+    entry left (released, and the entry now of another customer) no longer follows its edits."""
+    elsewhere = and_(
+        entry_allocation.c.state == AllocationState.RELEASED.value,
+        ~and_(
+            budget.c.customer_type == time_entry.c.customer_type,
+            budget.c.customer_id == time_entry.c.customer_id,
+        ),
+    )
     stale = (
         select(entry_allocation.c.time_entry_id)
         .join(time_entry, time_entry.c.id == entry_allocation.c.time_entry_id)
-        .where(entry_allocation.c.seen_revision != time_entry.c.revision)
+        .join(budget, budget.c.id == entry_allocation.c.budget_id)
+        .where(entry_allocation.c.seen_revision != time_entry.c.revision, ~elsewhere)
     )
     seen = select(entry_allocation.c.time_entry_id).where(
         entry_allocation.c.budget_id == budget.c.id,

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select
 from support.clock import PinnedClock
 
 from connector.budgets import BudgetsService
+from connector.budgets.applying import reconcile_ids
 from connector.storage.tables.budgets import entry_allocation, ledger_line
 
 
@@ -107,3 +108,21 @@ def test_an_entry_moved_back_is_subtracted_again_from_its_first_budget(engine: E
     assert _states(engine) == {"acme": "subtracted", "globex": "released"}
     assert line_sum(engine, "acme", "subtraction", "reversal") == -9000
     assert line_sum(engine, "globex", "subtraction", "reversal") == 0
+
+
+def test_later_edits_of_a_moved_entry_leave_nothing_for_reconcile_in_its_old_budget(engine: Engine) -> None:
+    service = _service(engine)
+    service.create(auto_budget(id="globex", customer=GLOBEX, name="Globex"), actor="test")
+    put_entry(engine, "e1")
+    service.apply_entries(["e1"])
+    put_entry(engine, "e1", customer=GLOBEX)
+    service.apply_entries(["e1"])
+    put_entry(engine, "e1", customer=GLOBEX, seconds=7200)
+
+    report = service.apply_entries(["e1"])
+
+    assert report.outcomes["adjusted"] == 1
+    with engine.connect() as conn:
+        assert reconcile_ids(conn) == []
+    assert line_sum(engine, "globex") == -18000 + 200000
+    assert line_sum(engine, "acme", "subtraction", "reversal") == 0
