@@ -3,9 +3,13 @@ own rules in the new, exactly once however often it is applied (SQLite and Postg
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from budgets_fixtures import ACME, GLOBEX, NOW, auto_budget, line_sum, make_budget, put_entry
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from support.clock import PinnedClock
+from support.racing import race
 
 from connector.budgets import BudgetsService
 from connector.budgets.applying import reconcile_ids
@@ -126,3 +130,55 @@ def test_later_edits_of_a_moved_entry_leave_nothing_for_reconcile_in_its_old_bud
         assert reconcile_ids(conn) == []
     assert line_sum(engine, "globex") == -18000 + 200000
     assert line_sum(engine, "acme", "subtraction", "reversal") == 0
+
+
+APPLIER = r"""
+import json
+from datetime import datetime
+from connector.budgets import BudgetsService
+from connector.storage import create_db_engine
+
+now = datetime.fromisoformat(sys.argv[4])
+service = BudgetsService(create_db_engine(sys.argv[3]), clock=lambda: now)
+ids = [f"e{i:03d}" for i in range(int(sys.argv[5]))]
+with service.engine.connect() as conn:
+    conn.exec_driver_sql("SELECT 1")
+ready_then_wait()
+report = service.apply_entries(ids)
+print(json.dumps({"outcomes": dict(report.outcomes), "conflicts": report.conflicts}))
+"""
+
+
+def test_two_instances_moving_the_same_entries_reverse_and_subtract_each_once(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    service = _service(engine)
+    service.create(auto_budget(id="globex", customer=GLOBEX, name="Globex"), actor="test")
+    ids = [f"e{i:03d}" for i in range(200)]
+    for entry_id in ids:
+        put_entry(engine, entry_id)
+    service.apply_entries(ids)
+    for entry_id in ids:
+        put_entry(engine, entry_id, customer=GLOBEX)
+
+    results = []
+    for done in race(APPLIER, ("one", "two"), tmp_path, db_url, NOW.isoformat(), str(len(ids))):
+        assert done.returncode == 0, done.stderr
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    assert all(not r["conflicts"] for r in results)
+    assert sum(r["outcomes"].get("reversed", 0) for r in results) == len(ids)
+    assert sum(r["outcomes"].get("subtracted", 0) for r in results) == len(ids)
+    with engine.connect() as conn:
+        kinds = conn.execute(
+            select(ledger_line.c.budget_id, ledger_line.c.kind, func.count())
+            .where(ledger_line.c.time_entry_id.is_not(None))
+            .group_by(ledger_line.c.budget_id, ledger_line.c.kind)
+        )
+        assert {(b, k): n for b, k, n in kinds} == {
+            ("acme", "subtraction"): len(ids),
+            ("acme", "reversal"): len(ids),
+            ("globex", "subtraction"): len(ids),
+        }
+    assert line_sum(engine, "acme", "subtraction", "reversal") == 0
+    assert service.reconcile().changed == 0
