@@ -53,7 +53,7 @@ from connector.billing.ledger import (
     topup_credit_line,
 )
 from connector.billing.money import Money
-from connector.billing.moves import Placement, decide_across, frees_entry
+from connector.billing.moves import Decide, Placement, decide_across, frees_entry
 from connector.billing.periods import (
     Period,
     PeriodClose,
@@ -93,6 +93,7 @@ __all__ = [
     "CreditOn",
     "CustomerRef",
     "CustomerType",
+    "Decide",
     "Decision",
     "DeficitPolicy",
     "EntrySnapshot",

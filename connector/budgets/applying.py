@@ -36,6 +36,7 @@ from connector.billing import (
     Budget,
     BudgetStatus,
     CustomerRef,
+    Decide,
     Decision,
     Outcome,
     TimeEntry,
@@ -59,8 +60,6 @@ _log = get_logger(__name__)
 BATCH = 10_000
 PARALLEL_FROM = 50_000
 _RETRIES = 3
-
-Decide = Callable[[Budget, TimeEntry, Allocation | None, datetime], Decision]
 
 
 def _synced(b: Budget, e: TimeEntry, a: Allocation | None, at: datetime) -> Decision:
