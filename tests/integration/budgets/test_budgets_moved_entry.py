@@ -4,6 +4,8 @@ own rules in the new, exactly once however often it is applied (SQLite and Postg
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from budgets_fixtures import ACME, GLOBEX, NOW, auto_budget, line_sum, make_budget, put_entry
@@ -11,8 +13,10 @@ from sqlalchemy import Engine, func, select
 from support.clock import PinnedClock
 from support.racing import race
 
+from connector.billing import PeriodCadence, PeriodSettings
 from connector.budgets import BudgetsService
 from connector.budgets.applying import reconcile_ids
+from connector.budgets.periods import PeriodCloser
 from connector.storage.tables.budgets import entry_allocation, ledger_line
 
 
@@ -135,7 +139,9 @@ def test_later_edits_of_a_moved_entry_leave_nothing_for_reconcile_in_its_old_bud
 APPLIER = r"""
 import json
 from datetime import datetime
+from connector.billing import PeriodCadence, PeriodSettings
 from connector.budgets import BudgetsService
+from connector.budgets.periods import PeriodCloser
 from connector.storage import create_db_engine
 
 now = datetime.fromisoformat(sys.argv[4])
@@ -182,3 +188,37 @@ def test_two_instances_moving_the_same_entries_reverse_and_subtract_each_once(
         }
     assert line_sum(engine, "acme", "subtraction", "reversal") == 0
     assert service.reconcile().changed == 0
+
+
+def test_a_move_out_of_a_closed_month_is_reversed_in_the_open_month_naming_the_closed_one(
+    engine: Engine,
+) -> None:
+    clock = PinnedClock(datetime(2026, 1, 1, 1, 0, tzinfo=UTC))
+    service = BudgetsService(engine, clock=clock)
+    monthly = PeriodSettings(cadence=PeriodCadence.MONTH, allowance=Decimal("1000"))
+    service.create(auto_budget(id="acme", customer=ACME, periods=monthly), actor="test")
+    service.create(auto_budget(id="globex", customer=GLOBEX, name="Globex"), actor="test")
+    PeriodCloser(engine, clock=clock).close_due()
+    put_entry(engine, "e1", day=date(2026, 1, 15))
+    service.apply_entries(["e1"])
+    clock.at = datetime(2026, 2, 1, 1, 0, tzinfo=UTC)
+    assert not PeriodCloser(engine, clock=clock).close_due().blocked
+    put_entry(engine, "e1", customer=GLOBEX, day=date(2026, 1, 15))
+
+    report = service.apply_entries(["e1"])
+
+    assert not report.conflicts
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                ledger_line.c.kind, ledger_line.c.period_index, ledger_line.c.reason, ledger_line.c.details
+            )
+            .where(ledger_line.c.budget_id == "acme", ledger_line.c.time_entry_id == "e1")
+            .order_by(ledger_line.c.id)
+        ).all()
+    (subtraction, reversal) = rows
+    assert (subtraction.kind, subtraction.period_index) == ("subtraction", 0)
+    assert (reversal.kind, reversal.period_index) == ("reversal", 1)
+    assert "closed period" in reversal.reason and reversal.details["closed_period"]
+    assert reversal.details["new_customer"] == "company:c-globex"
+    assert _states(engine) == {"acme": "released", "globex": "subtracted"}
