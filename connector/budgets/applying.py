@@ -259,6 +259,8 @@ class EntryApplier:
         return _Read(entries, rows)
 
     def _decide(self, read: _Read, cache: _Budgets, decide: Decide, only: set[str] | None) -> list[Planned]:
+        """Each entry in its customer's budgets and in those holding it, decided together, so an
+        entry that changed customer is reversed in the old budget before the new one takes it."""
         currencies = {b.id: b.unit.currency for b in cache.by_id.values()}
         allocations = allocations_of(read.allocation_rows, currencies)
         held: dict[str, list[str]] = {}
