@@ -222,3 +222,22 @@ def test_a_move_out_of_a_closed_month_is_reversed_in_the_open_month_naming_the_c
     assert "closed period" in reversal.reason and reversal.details["closed_period"]
     assert reversal.details["new_customer"] == "company:c-globex"
     assert _states(engine) == {"acme": "released", "globex": "subtracted"}
+
+
+def test_a_budget_created_for_the_new_customer_takes_an_entry_its_old_budget_still_held(
+    engine: Engine,
+) -> None:
+    service = _service(engine)
+    put_entry(engine, "e1")
+    service.apply_entries(["e1"])
+    put_entry(engine, "e1", customer=GLOBEX)  # synced, but its apply never ran (a crash)
+
+    service.create(auto_budget(id="globex", customer=GLOBEX, name="Globex"), actor="test")
+
+    assert _states(engine) == {"acme": "released", "globex": "subtracted"}
+    assert [(b, k) for b, k, _ in _lines(engine)] == [
+        ("acme", "subtraction"),
+        ("acme", "reversal"),
+        ("globex", "subtraction"),
+    ]
+    assert service.reconcile().changed == 0
