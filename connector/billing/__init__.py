@@ -53,6 +53,7 @@ from connector.billing.ledger import (
     topup_credit_line,
 )
 from connector.billing.money import Money
+from connector.billing.moves import Decide, Placement, decide_across, frees_entry
 from connector.billing.periods import (
     Period,
     PeriodClose,
@@ -92,6 +93,7 @@ __all__ = [
     "CreditOn",
     "CustomerRef",
     "CustomerType",
+    "Decide",
     "Decision",
     "DeficitPolicy",
     "EntrySnapshot",
@@ -112,6 +114,7 @@ __all__ = [
     "PeriodCadence",
     "PeriodClose",
     "PeriodSettings",
+    "Placement",
     "RateSource",
     "ReplenishMode",
     "ReplenishSettings",
@@ -131,10 +134,12 @@ __all__ = [
     "correction_line",
     "credit_reversal_line",
     "crossed",
+    "decide_across",
     "exclude",
     "fifo_funding",
     "first_match",
     "forecast",
+    "frees_entry",
     "grant_line",
     "ineligibility",
     "keep_flagged",

@@ -105,7 +105,14 @@ def _subtract(
 
 
 def _reversal(
-    budget: Budget, allocation: Allocation, version: int, *, actor: str, at: datetime, reason: str
+    budget: Budget,
+    allocation: Allocation,
+    version: int,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str,
+    details: dict[str, Detail] | None = None,
 ) -> LedgerLine:
     held = allocation.valuation
     assert held is not None, "a subtracted allocation always holds its valuation"
@@ -121,7 +128,17 @@ def _reversal(
         valuation=held,
         rule=allocation.rule,
         reason=reason,
+        details=details,
     )
+
+
+def _customer_change(allocation: Allocation, entry: TimeEntry) -> dict[str, Detail]:
+    """Old and new customer, for the reversal of an entry that left the budget's customer."""
+    before, after = allocation.snapshot.customer, entry.customer
+    return {
+        "old_customer": None if before is None else str(before),
+        "new_customer": None if after is None else str(after),
+    }
 
 
 def _assign(budget: Budget, entry: TimeEntry, previous: Allocation | None, at: datetime) -> Decision:
@@ -158,8 +175,17 @@ def _follow_subtracted(budget: Budget, entry: TimeEntry, allocation: Allocation,
     if why not in (None, Ineligible.INVOICED, Ineligible.PREPAID):
         assert why is not None
         reason = why.value if why is not Ineligible.OTHER_CUSTOMER else f"moved to customer {entry.customer}"
+        moved = why in (Ineligible.OTHER_CUSTOMER, Ineligible.NO_CUSTOMER)
         released = _next(allocation, budget, entry, AllocationState.RELEASED)
-        line = _reversal(budget, allocation, released.version, actor=SYNC_ACTOR, at=at, reason=reason)
+        line = _reversal(
+            budget,
+            allocation,
+            released.version,
+            actor=SYNC_ACTOR,
+            at=at,
+            reason=reason,
+            details=_customer_change(allocation, entry) if moved else None,
+        )
         return Decision(Outcome.REVERSED, released, (line,), note=reason)
     held = allocation.valuation
     assert held is not None, "a subtracted allocation always holds its valuation"
@@ -225,8 +251,11 @@ def on_entry_synced(
 
 
 def reevaluate(budget: Budget, entry: TimeEntry, allocation: Allocation | None, *, at: datetime) -> Decision:
-    """After a rule or rate change: pending entries meet the new rules; history stays as it is."""
+    """After a rule or rate change: pending entries meet the new rules; history stays as it is.
+    An entry that left the budget (another customer, deleted) waits for the sync to release it."""
     if allocation is None or allocation.state is not AllocationState.PENDING:
+        return Decision(Outcome.UNCHANGED)
+    if ineligibility(budget, entry, for_new=False) is not None:
         return Decision(Outcome.UNCHANGED)
     if budget.mode is not SubtractionMode.AUTO or allocation.chosen_by_person:
         return Decision(Outcome.UNCHANGED)

@@ -32,12 +32,15 @@ from sqlalchemy.exc import IntegrityError
 
 from connector.billing import (
     Allocation,
+    AllocationState,
     Budget,
     BudgetStatus,
     CustomerRef,
+    Decide,
     Decision,
     Outcome,
     TimeEntry,
+    decide_across,
     on_entry_synced,
 )
 from connector.budgets.balance_queries import checkpoint_if_behind
@@ -57,8 +60,6 @@ _log = get_logger(__name__)
 BATCH = 10_000
 PARALLEL_FROM = 50_000
 _RETRIES = 3
-
-Decide = Callable[[Budget, TimeEntry, Allocation | None, datetime], Decision]
 
 
 def _synced(b: Budget, e: TimeEntry, a: Allocation | None, at: datetime) -> Decision:
@@ -258,6 +259,8 @@ class EntryApplier:
         return _Read(entries, rows)
 
     def _decide(self, read: _Read, cache: _Budgets, decide: Decide, only: set[str] | None) -> list[Planned]:
+        """Each entry in its customer's budgets and in those holding it, decided together, so an
+        entry that changed customer is reversed in the old budget before the new one takes it."""
         currencies = {b.id: b.unit.currency for b in cache.by_id.values()}
         allocations = allocations_of(read.allocation_rows, currencies)
         held: dict[str, list[str]] = {}
@@ -271,11 +274,13 @@ class EntryApplier:
             )
             for budget_id in held.get(entry.id, ()):
                 candidates[budget_id] = cache.by_id[budget_id]
+            chosen: list[tuple[Budget, Allocation | None]] = []
             for b in candidates.values():
-                if only is not None and b.id not in only:
-                    continue
                 previous = allocations.get((b.id, entry.id))
-                planned.append(Planned(b, entry, previous, decide(b, entry, previous, at)))
+                if only is None or b.id in only or _subtracted(previous):
+                    chosen.append((b, previous))
+            for p in decide_across(entry, chosen, decide, at):
+                planned.append(Planned(p.budget, entry, p.previous, p.decision))
         return planned
 
     def _batch(
@@ -310,6 +315,12 @@ class EntryApplier:
         report.crossings.extend(crossings)
 
 
+def _subtracted(allocation: Allocation | None) -> bool:
+    """A budget holding the entry subtracted is decided even outside `budget_ids`: the entry may
+    have left it, and another budget cannot take the entry until it lets go."""
+    return allocation is not None and allocation.state is AllocationState.SUBTRACTED
+
+
 def _shared_file(engine: Engine) -> bool:
     """Whether another process opening the engine's URL sees the same database (not in-memory)."""
     url = engine.url
@@ -331,11 +342,20 @@ def _apply_in_worker(
 
 
 def reconcile_ids(conn: Connection, *, limit: int | None = None) -> list[str]:
-    """Entries the ledger has not caught up with: a revision no allocation saw yet."""
+    """Entries the ledger has not caught up with: a revision no allocation saw yet. A budget the
+    entry left (released, and the entry now of another customer) no longer follows its edits."""
+    elsewhere = and_(
+        entry_allocation.c.state == AllocationState.RELEASED.value,
+        ~and_(
+            budget.c.customer_type == time_entry.c.customer_type,
+            budget.c.customer_id == time_entry.c.customer_id,
+        ),
+    )
     stale = (
         select(entry_allocation.c.time_entry_id)
         .join(time_entry, time_entry.c.id == entry_allocation.c.time_entry_id)
-        .where(entry_allocation.c.seen_revision != time_entry.c.revision)
+        .join(budget, budget.c.id == entry_allocation.c.budget_id)
+        .where(entry_allocation.c.seen_revision != time_entry.c.revision, ~elsewhere)
     )
     seen = select(entry_allocation.c.time_entry_id).where(
         entry_allocation.c.budget_id == budget.c.id,

@@ -4,7 +4,10 @@ A `Decision` from `connector.billing` says which allocation to store and which l
 `write_decisions` stores a whole batch of them with one `executemany` per statement. The batch
 fails as a whole when another writer got there first (an allocation's version moved, a source key
 or the "subtracted once" index already taken): the caller rolls back and decides again from
-fresh reads. A pending allocation also stores what the entry is worth now, so the provisional
+fresh reads. Updates go first, in the order decided (`connector.billing.decide_across` puts
+an entry's reversal before its subtraction in another budget), then new allocations: the unique
+index checks each row as it is written, so an entry moving budgets is never held by two at once.
+A pending allocation also stores what the entry is worth now, so the provisional
 balance is a SQL sum too.
 """
 
@@ -93,9 +96,9 @@ def write_decisions(
             values = line_values(line)
             lines.append(values)
             delta[p.budget.id] += values["seconds"] if hours else values["amount_cents"]
-    insert_allocations(conn, inserts)
     if update_allocations(conn, updates) != len(updates):
         raise Lost("an allocation changed while it was being decided")
+    insert_allocations(conn, inserts)
     stamp_periods(conn, planned, lines)
     insert_line_rows(conn, lines)
     return dict(delta)

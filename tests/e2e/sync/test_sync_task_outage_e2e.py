@@ -7,11 +7,13 @@ one to its customer and the budgets count them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from support.cli import json_output, run_cli
 from support.sandbox_copy import assert_copy_equals_sandbox, control, expected_customers
 
@@ -26,6 +28,8 @@ from connector.billing import (
     ValuationSettings,
 )
 from connector.bootstrap import Container
+from connector.budgets.reports import balance_rows
+from connector.storage.tables.budgets import ledger_line
 from connector.sync.inbox import record_event
 from connector.teamleader.operations import MAX_ATTEMPTS
 
@@ -101,20 +105,57 @@ def test_entries_on_tasks_survive_a_503_outage_and_are_linked_and_counted_after_
     assert not (on_tasks - linked) & counted
 
 
+def _settled(stack: Container) -> dict[str, int]:
+    with stack.engine.connect() as conn:
+        return {row.budget_id: row.settled for row in balance_rows(conn)}
+
+
+def _entry_lines(stack: Container, entry_ids: set[str]) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """Each (budget, entry)'s lines in the order written: (kind, cents)."""
+    lines: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    query = (
+        select(
+            ledger_line.c.budget_id,
+            ledger_line.c.time_entry_id,
+            ledger_line.c.kind,
+            ledger_line.c.amount_cents,
+        )
+        .where(ledger_line.c.time_entry_id.in_(sorted(entry_ids)))
+        .order_by(ledger_line.c.id)
+    )
+    with stack.engine.connect() as conn:
+        for budget_id, entry_id, kind, cents in conn.execute(query):
+            lines.setdefault((budget_id, entry_id), []).append((kind, cents))
+    return lines
+
+
 def test_a_task_moved_to_another_customer_moves_its_time_on_the_webhook(
     start_sandbox: Any, connect_stack: Any
 ) -> None:
     sandbox = start_sandbox(entries=400, task_share=0.1)
     stack: Container = connect_stack(sandbox)
-    stack.sync_engine().full()
     state = control(sandbox, "GET", "state?entries=1")
     tracked = {(e["subject"] or {}).get("id") for e in state["time_entries"]}
     task = next(t for t in state["todos"] if t["customer"] and t["id"] in tracked)
     entries = {e["id"] for e in state["time_entries"] if (e["subject"] or {}).get("id") == task["id"]}
     other = next(c for c in state["companies"] if c["id"] != task["customer"]["id"])
+    old_key, new_key = (task["customer"]["type"], task["customer"]["id"]), ("company", other["id"])
+    _budget_for_every_customer(stack, {old_key, new_key})
+    old, new = ("tasks-0", "tasks-1") if old_key < new_key else ("tasks-1", "tasks-0")
+    stack.sync_engine().full()
+    before = _settled(stack)
+    subtracted = {e: ls for (b, e), ls in _entry_lines(stack, entries).items() if b == old}
+    assert subtracted and all(kinds[0][0] == "subtraction" for kinds in subtracted.values())
+
     control(sandbox, "POST", f"tasks/{task['id']}", {"customer": {"type": "company", "id": other["id"]}})
     handed: list[str] = []
-    stack.entries_changed = handed.extend  # type: ignore[method-assign]
+    hand_on = stack.entries_changed
+
+    def handed_and_applied(ids: Sequence[str]) -> None:
+        handed.extend(ids)
+        hand_on(ids)
+
+    stack.entries_changed = handed_and_applied  # type: ignore[method-assign]
     control(sandbox, "DELETE", "requests")
     event = {"type": "task.updated", "subject": {"type": "task", "id": task["id"]}}
     assert record_event(stack.engine, event, account_id=None, now=stack.clock.now())
@@ -122,3 +163,16 @@ def test_a_task_moved_to_another_customer_moves_its_time_on_the_webhook(
     assert control(sandbox, "GET", "requests")["counts"] == {"tasks.list": 1}
     assert_copy_equals_sandbox(stack.engine, sandbox)
     assert sorted(handed) == sorted(entries)
+
+    moved = sum(-lines[0][1] for lines in subtracted.values())
+    after = _settled(stack)
+    assert after[old] == before[old] + moved, "the old budget's settled balance is restored"
+    assert after[new] == before[new] - moved, "the new budget counts the moved time"
+    lines = _entry_lines(stack, entries)
+    for entry_id, (first, *_) in subtracted.items():
+        assert lines[(old, entry_id)] == [first, ("reversal", -first[1])]
+        assert lines[(new, entry_id)] == [first]
+    assert stack.budgets().reconcile().changed == 0
+    assert record_event(stack.engine, event, account_id=None, now=stack.clock.now())
+    stack.drain_inbox()
+    assert _settled(stack) == after and _entry_lines(stack, entries) == lines
