@@ -1,6 +1,9 @@
 # Every target creates or reuses .venv from the lock file by itself: on a fresh machine with
 # python3 and make, `make demo` and `make test` need no other step.
 PYTHON ?= python3
+# The suite runs in this many processes (pytest-xdist): most of its time is spent waiting on
+# subprocesses, sockets and Chromium, so two workers halve it on two cores.
+TEST_WORKERS ?= 2
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
@@ -30,7 +33,7 @@ test: $(STAMP) browser-deps lint
 	@url=$$($(BIN)/python scripts/postgres_url.py); \
 	if [ -n "$$url" ]; then export PREPAID_TEST_POSTGRES_URL="$$url"; echo "storage tests: SQLite and PostgreSQL ($$url)"; \
 	else echo "storage tests: SQLite only - no PostgreSQL answers at 127.0.0.1:5432 (set PREPAID_TEST_POSTGRES_URL)"; fi; \
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The calendar's hard instants (Europe/Brussels): day, month, quarter and year change; the spring and
 # autumn DST changes; month end where UTC and local days differ. The script says what runs and why.

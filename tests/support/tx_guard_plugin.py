@@ -42,6 +42,11 @@ class GuardRecord:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if _is_xdist_controller(config):
+        # The controller runs no test; its workers (spawned with its environment) set up their own
+        # report file. Setting it here would make each worker's start-up `sitecustomize` guard the
+        # worker itself into the controller's file, where the worker's tests never look.
+        return
     tx_guard.install()
     handle, name = tempfile.mkstemp(prefix="prepaid-tx-guard-", suffix=".jsonl")
     os.close(handle)
@@ -58,6 +63,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _REPORT_KEY = pytest.StashKey[Path]()
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """True in the process that runs `pytest -n N` and hands tests to workers (it runs none)."""
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
 
 
 @pytest.fixture
