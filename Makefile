@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check connector tests bench scripts
 	$(BIN)/mypy connector
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/lint-imports
 
 browser-deps:
 	@bash scripts/ensure-chromium.sh
